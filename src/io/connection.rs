@@ -1,0 +1,444 @@
+//! One connection on an I/O thread: a byte stream, its ZMTP engine and the socket's pipe.
+//! A connection made by `connect` outlives its streams: it keeps its pipe and reconnects.
+
+use std::io::{self, IoSlice};
+use std::time::Instant;
+
+use mio::{Interest, Registry, Token};
+
+use super::timers::Timers;
+use super::{IoHandle, SocketEvent, SocketLink};
+use crate::endpoint::{Endpoint, resolve_tcp};
+use crate::message::Message;
+use crate::pipe::{Notifier, PipeEnd, PushError, pipe};
+use crate::transport::{Stream, ipc, tcp};
+use crate::zmtp::{Engine, EngineConfig, Event, PeerInfo};
+
+/// Bytes asked of the kernel per read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Stop moving messages from the pipe into the engine past this many unwritten bytes, so a
+/// slow peer leaves its backlog in the pipe, where the high-water mark bounds it.
+const OUT_HIGH: usize = 256 * 1024;
+/// At most this many buffers per gather write.
+const MAX_IOV: usize = 64;
+
+/// What the I/O thread lends a connection while it works.
+pub(super) struct Cx<'a> {
+    pub registry: &'a Registry,
+    pub timers: &'a mut Timers,
+    pub io: &'a IoHandle,
+    pub now: Instant,
+}
+
+/// Whether the thread keeps the connection.
+pub(super) enum Verdict {
+    Keep,
+    Remove,
+}
+
+enum Phase {
+    /// Waiting to (re)connect at `retry_at`.
+    Idle,
+    /// A non-blocking connect is in progress.
+    Connecting,
+    /// Streaming: handshake or messages (the engine knows which).
+    Open,
+}
+
+pub(super) struct Connection {
+    token: usize,
+    link: SocketLink,
+    /// Where to reconnect to; `None` for an accepted connection.
+    endpoint: Option<Endpoint>,
+    attempt: u32,
+    retry_at: Instant,
+    phase: Phase,
+    stream: Option<Stream>,
+    engine: Option<Engine>,
+    pipe: Option<PipeEnd>,
+    /// A decoded message the socket's full pipe could not take yet.
+    stalled: Option<Message>,
+    readable: bool,
+    writable: bool,
+    /// Set once the socket closed: `Some(deadline)`, or `None` to linger forever.
+    linger_until: Option<Option<Instant>>,
+}
+
+impl Connection {
+    /// A connection accepted by a listener, starting its handshake.
+    pub fn accepted(token: usize, stream: Stream, link: SocketLink, now: Instant) -> Connection {
+        let engine = Engine::new(engine_config(&link), now);
+        Connection {
+            token,
+            link,
+            endpoint: None,
+            attempt: 0,
+            retry_at: now,
+            phase: Phase::Open,
+            stream: Some(stream),
+            engine: Some(engine),
+            pipe: None,
+            stalled: None,
+            readable: true,
+            writable: true,
+            linger_until: None,
+        }
+    }
+
+    /// A connection that `connect` asked for; it connects at once and again after failures.
+    pub fn connecting(
+        token: usize,
+        endpoint: Endpoint,
+        link: SocketLink,
+        pipe: PipeEnd,
+        now: Instant,
+    ) -> Connection {
+        Connection {
+            token,
+            link,
+            endpoint: Some(endpoint),
+            attempt: 0,
+            retry_at: now,
+            phase: Phase::Idle,
+            stream: None,
+            engine: None,
+            pipe: Some(pipe),
+            stalled: None,
+            readable: false,
+            writable: false,
+            linger_until: None,
+        }
+    }
+
+    /// The id of the socket this connection serves.
+    pub fn socket_id(&self) -> u64 {
+        self.link.socket_id
+    }
+
+    /// Registers the stream with the poll.
+    pub fn register(&mut self, registry: &Registry) -> io::Result<()> {
+        match &mut self.stream {
+            Some(s) => registry.register(
+                s,
+                Token(self.token),
+                Interest::READABLE | Interest::WRITABLE,
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes the stream from the poll.
+    pub fn deregister(&mut self, registry: &Registry) {
+        if let Some(s) = &mut self.stream {
+            let _ = registry.deregister(s);
+        }
+    }
+
+    /// Records readiness reported by the poll (edge-triggered: kept until WouldBlock).
+    pub fn on_readiness(&mut self, readable: bool, writable: bool) {
+        self.readable |= readable;
+        self.writable |= writable;
+    }
+
+    /// Does all the work the connection can do now.
+    pub fn service(&mut self, cx: &mut Cx<'_>) -> Verdict {
+        if let Some(p) = &self.pipe {
+            p.clear_pending();
+        }
+        if self.linger_until.is_none()
+            && let Some(linger) = self.link.state.closed()
+        {
+            self.linger_until = Some(linger.map(|d| cx.now + d));
+        }
+        if self.pipe.is_none() && self.linger_until.is_some() {
+            // Closed before the handshake finished: nothing queued for this peer.
+            return Verdict::Remove;
+        }
+        let result = match self.phase {
+            Phase::Idle if cx.now >= self.retry_at => self.start_connect(cx),
+            Phase::Idle => Ok(()),
+            Phase::Connecting => self.finish_connect(cx),
+            Phase::Open => self.pump(cx),
+        };
+        if let Err(reason) = result
+            && let Verdict::Remove = self.lost(cx, reason)
+        {
+            return Verdict::Remove;
+        }
+        self.linger_verdict(cx)
+    }
+
+    fn linger_verdict(&mut self, cx: &mut Cx<'_>) -> Verdict {
+        let peer_gone = self.pipe.as_ref().is_some_and(PipeEnd::is_peer_gone);
+        match self.linger_until {
+            // The socket dropped this pipe without closing (e.g. a PAIR that already has a
+            // peer): the connection has no one to serve.
+            None if peer_gone => Verdict::Remove,
+            None => Verdict::Keep,
+            Some(deadline) => {
+                let unsent_in_pipe = self.pipe.as_ref().is_some_and(PipeEnd::has_input);
+                let unwritten = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
+                if !unsent_in_pipe && !unwritten {
+                    return Verdict::Remove;
+                }
+                match deadline {
+                    Some(d) if cx.now >= d => Verdict::Remove,
+                    Some(d) => {
+                        cx.timers.add(d, self.token);
+                        Verdict::Keep
+                    }
+                    None => Verdict::Keep,
+                }
+            }
+        }
+    }
+
+    /// The stream failed or ended: an accepted connection goes away, a connecting one waits
+    /// for its next attempt.
+    fn lost(&mut self, cx: &mut Cx<'_>, _reason: io::Error) -> Verdict {
+        self.flush_best_effort();
+        self.deregister(cx.registry);
+        self.stream = None;
+        self.engine = None;
+        self.readable = false;
+        self.writable = false;
+        if self.endpoint.is_none() {
+            return Verdict::Remove;
+        }
+        let Some(delay) = self.link.options.reconnect_delay(self.attempt) else {
+            return Verdict::Remove;
+        };
+        self.attempt = self.attempt.saturating_add(1);
+        self.phase = Phase::Idle;
+        self.retry_at = cx.now + delay;
+        cx.timers.add(self.retry_at, self.token);
+        Verdict::Keep
+    }
+
+    /// Gives a peer the ERROR command an engine queued before closing, if the kernel takes it.
+    fn flush_best_effort(&mut self) {
+        if let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) {
+            let out = engine.outbuf();
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
+            let n = out.io_slices(&mut slices);
+            if n > 0 {
+                let _ = stream.write_vectored(&slices[..n]);
+            }
+        }
+    }
+
+    fn start_connect(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
+        let Some(endpoint) = &self.endpoint else {
+            return Ok(());
+        };
+        let stream = match endpoint {
+            Endpoint::Tcp { host, port } => {
+                let addr = resolve_tcp(host, *port, self.link.options.ipv6)
+                    .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
+                Stream::Tcp(tcp::connect(addr)?)
+            }
+            Endpoint::Ipc(addr) => Stream::Ipc(ipc::connect(addr)?),
+            Endpoint::Inproc(_) => return Err(io::ErrorKind::Unsupported.into()),
+        };
+        self.stream = Some(stream);
+        self.register(cx.registry)?;
+        self.phase = Phase::Connecting;
+        Ok(())
+    }
+
+    fn finish_connect(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
+        let Some(stream) = &self.stream else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        if let Some(e) = stream.take_error()? {
+            return Err(e);
+        }
+        if !stream.is_connected() {
+            if self.readable {
+                // Readiness without a connection: the attempt failed (refused, reset).
+                return Err(io::ErrorKind::ConnectionRefused.into());
+            }
+            return Ok(());
+        }
+        self.engine = Some(Engine::new(engine_config(&self.link), cx.now));
+        self.phase = Phase::Open;
+        self.readable = true;
+        self.writable = true;
+        self.pump(cx)
+    }
+
+    /// Moves bytes and messages until nothing more can move without waiting.
+    fn pump(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
+        let Some(engine) = &mut self.engine else {
+            return Ok(());
+        };
+        if engine.handle_timeout(cx.now).is_err() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        loop {
+            self.read_input(cx)?;
+            let more_queued = self.fill_output();
+            let flushed = self.write_output()?;
+            if !(more_queued && flushed) {
+                break;
+            }
+        }
+        if let Some(engine) = &self.engine
+            && !engine.is_ready()
+            && let Some(t) = engine.poll_timeout()
+        {
+            cx.timers.add(t, self.token);
+        }
+        Ok(())
+    }
+
+    /// Reads and decodes until the kernel has nothing more or the socket's pipe is full.
+    fn read_input(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
+        let mut delivered = false;
+        if let Some(msg) = self.stalled.take() {
+            if !self.deliver(msg) {
+                return Ok(());
+            }
+            delivered = true;
+        }
+        loop {
+            delivered |= self.decode(cx)?;
+            if self.stalled.is_some() || !self.readable {
+                break;
+            }
+            let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) else {
+                break;
+            };
+            let buf = engine.read_buf();
+            let start = buf.len();
+            let want = READ_CHUNK.max(buf.capacity() - start);
+            buf.resize(start + want, 0);
+            let r = stream.read(&mut buf[start..]);
+            buf.truncate(start + *r.as_ref().unwrap_or(&0));
+            match r {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if delivered && let Some(p) = &self.pipe {
+            p.flush();
+        }
+        Ok(())
+    }
+
+    /// Decodes buffered input; returns whether a message went into the pipe.
+    fn decode(&mut self, cx: &mut Cx<'_>) -> io::Result<bool> {
+        let mut delivered = false;
+        while self.stalled.is_none() {
+            let Some(engine) = &mut self.engine else {
+                break;
+            };
+            let event = engine
+                .poll_event(cx.now)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            match event {
+                None => break,
+                Some(Event::Message(msg)) => delivered |= self.deliver(msg),
+                Some(Event::Ready(peer)) => self.on_handshake(cx, peer)?,
+                // Subscriptions matter only to PUB/XPUB, which this build does not have yet.
+                Some(_) => {}
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// Queues an inbound message for the socket; false when the pipe is full and the
+    /// message is held back.
+    fn deliver(&mut self, msg: Message) -> bool {
+        let Some(pipe) = &self.pipe else {
+            return false;
+        };
+        match pipe.push_quiet(msg) {
+            Ok(()) => true,
+            Err(PushError::Full(msg)) => {
+                self.stalled = Some(msg);
+                false
+            }
+            // The socket is gone; what it would have read is dropped with it.
+            Err(PushError::Closed(_)) => false,
+        }
+    }
+
+    fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
+        self.attempt = 0;
+        if self.pipe.is_some() {
+            return Ok(());
+        }
+        let o = &self.link.options;
+        let (socket_end, io_end) = pipe(
+            [
+                Notifier::socket(self.link.signal.clone()),
+                Notifier::io(cx.io.clone(), self.token),
+            ],
+            [o.sndhwm, o.rcvhwm],
+        );
+        let event = SocketEvent::Attach {
+            pipe: socket_end,
+            peer_routing_id: peer.identity,
+        };
+        if self.link.events.send(event).is_err() {
+            return Err(io::ErrorKind::NotConnected.into());
+        }
+        self.link.signal.notify();
+        self.pipe = Some(io_end);
+        Ok(())
+    }
+
+    /// Moves queued messages into the engine; returns whether more wait in the pipe.
+    fn fill_output(&mut self) -> bool {
+        let (Some(engine), Some(pipe)) = (&mut self.engine, &self.pipe) else {
+            return false;
+        };
+        if !engine.is_ready() {
+            return false;
+        }
+        while engine.outbuf().len() < OUT_HIGH {
+            match pipe.pull() {
+                Ok(Some(msg)) => engine.send(&msg),
+                Ok(None) | Err(()) => return false,
+            }
+        }
+        true
+    }
+
+    /// Writes until the engine's output is empty or the kernel is full; returns whether
+    /// everything was written.
+    fn write_output(&mut self) -> io::Result<bool> {
+        let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) else {
+            return Ok(false);
+        };
+        let out = engine.outbuf();
+        while !out.is_empty() {
+            if !self.writable {
+                return Ok(false);
+            }
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
+            let n = out.io_slices(&mut slices);
+            match stream.write_vectored(&slices[..n]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(k) => out.advance(k),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.writable = false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+}
+
+fn engine_config(link: &SocketLink) -> EngineConfig {
+    EngineConfig {
+        socket_type: link.socket_type,
+        routing_id: link.options.routing_id.clone(),
+        max_msg_size: link.options.maxmsgsize,
+        handshake_ivl: link.options.handshake_ivl,
+    }
+}

@@ -1,0 +1,128 @@
+//! I/O threads: each runs a mio poll loop that moves bytes between the kernel and the ZMTP
+//! engines of its connections, and between the engines and the sockets' pipes.
+
+mod connection;
+mod thread;
+mod timers;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use crossbeam_channel::Sender;
+
+use crate::endpoint::Endpoint;
+use crate::options::Options;
+use crate::pipe::PipeEnd;
+use crate::signal::Signal;
+use crate::socket_type::SocketType;
+use crate::transport::Listener;
+
+pub(crate) use thread::spawn;
+
+/// The token mio reserves for the waker.
+const WAKER_TOKEN: usize = 0;
+
+/// A request from a socket (or a pipe) to an I/O thread.
+pub(crate) enum Command {
+    /// Serve a bound listener for a socket.
+    Listen {
+        token: usize,
+        listener: Listener,
+        link: SocketLink,
+    },
+    /// Connect (and keep reconnecting) to an endpoint; `pipe` is the I/O side of the
+    /// socket's pipe for this endpoint.
+    Connect {
+        token: usize,
+        endpoint: Endpoint,
+        link: SocketLink,
+        pipe: PipeEnd,
+    },
+    /// Something changed on a connection's pipe: look at it again.
+    Wake(usize),
+    /// The socket closed: stop its listeners and its connections that have no pipe yet.
+    SocketClosed(u64),
+    /// The context is going away: finish lingering connections, then exit.
+    Shutdown,
+}
+
+/// A handle to one I/O thread.
+#[derive(Clone)]
+pub(crate) struct IoHandle {
+    inner: Arc<IoHandleInner>,
+}
+
+struct IoHandleInner {
+    commands: Sender<Command>,
+    waker: mio::Waker,
+    next_token: AtomicUsize,
+}
+
+impl IoHandle {
+    /// Sends a command and wakes the thread.
+    pub fn send(&self, cmd: Command) {
+        // The thread outlives every handle's use except during shutdown, when a lost command
+        // has nothing left to act on.
+        if self.inner.commands.send(cmd).is_ok() {
+            let _ = self.inner.waker.wake();
+        }
+    }
+
+    /// Asks the thread to look at connection `token` again.
+    pub fn wake(&self, token: usize) {
+        self.send(Command::Wake(token));
+    }
+
+    /// A fresh token for a new listener or connection on this thread.
+    pub fn token(&self) -> usize {
+        self.inner.next_token.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// What an I/O thread knows of the socket that owns a listener or a connection: how to hand
+/// it new pipes, and the options that were in force when the endpoint was added.
+#[derive(Clone)]
+pub(crate) struct SocketLink {
+    pub socket_id: u64,
+    pub socket_type: SocketType,
+    pub options: Arc<Options>,
+    pub signal: Arc<Signal>,
+    pub events: Sender<SocketEvent>,
+    pub state: Arc<SocketState>,
+}
+
+/// Socket state the I/O threads read: whether it closed, and its LINGER then.
+#[derive(Debug, Default)]
+pub(crate) struct SocketState {
+    closed: AtomicBool,
+    /// LINGER in milliseconds at close; -1 = forever.
+    linger_ms: AtomicI64,
+}
+
+impl SocketState {
+    /// Records the close; `linger` as in the LINGER option.
+    pub fn close(&self, linger: Option<std::time::Duration>) {
+        let ms = linger.map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.linger_ms.store(ms, Ordering::SeqCst);
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// `None` while open; `Some(linger)` once closed.
+    pub fn closed(&self) -> Option<Option<std::time::Duration>> {
+        if !self.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        let ms = self.linger_ms.load(Ordering::SeqCst);
+        Some(u64::try_from(ms).ok().map(std::time::Duration::from_millis))
+    }
+}
+
+/// What an I/O thread tells a socket.
+pub(crate) enum SocketEvent {
+    /// A peer completed its handshake on a bound endpoint: a new pipe for the socket.
+    Attach {
+        pipe: PipeEnd,
+        peer_routing_id: Bytes,
+    },
+}

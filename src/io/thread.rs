@@ -1,0 +1,184 @@
+//! The I/O thread's loop: poll, dispatch readiness to listeners and connections, run
+//! commands from sockets, fire deadlines.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::Receiver;
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use super::connection::{Connection, Cx, Verdict};
+use super::timers::Timers;
+use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
+use crate::transport::Listener;
+
+/// Starts I/O thread number `index`.
+pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
+    let poll = Poll::new()?;
+    let waker = Waker::new(poll.registry(), Token(WAKER_TOKEN))?;
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handle = IoHandle {
+        inner: Arc::new(IoHandleInner {
+            commands: tx,
+            waker,
+            next_token: AtomicUsize::new(WAKER_TOKEN + 1),
+        }),
+    };
+    let thread = IoThread {
+        poll,
+        commands: rx,
+        handle: handle.clone(),
+        listeners: HashMap::new(),
+        conns: HashMap::new(),
+        timers: Timers::default(),
+        shutting_down: false,
+    };
+    let join = std::thread::Builder::new()
+        .name(format!("ferrozmq-io-{index}"))
+        .spawn(move || thread.run())?;
+    Ok((handle, join))
+}
+
+struct ListenerEntry {
+    listener: Listener,
+    link: SocketLink,
+}
+
+struct IoThread {
+    poll: Poll,
+    commands: Receiver<Command>,
+    handle: IoHandle,
+    listeners: HashMap<usize, ListenerEntry>,
+    conns: HashMap<usize, Connection>,
+    timers: Timers,
+    shutting_down: bool,
+}
+
+impl IoThread {
+    fn run(mut self) {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = self.timers.timeout(Instant::now());
+            if let Err(e) = self.poll.poll(&mut events, timeout)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                // A broken poll instance cannot recover; the sockets see their pipes close.
+                break;
+            }
+            for ev in events.iter() {
+                let token = ev.token().0;
+                if token == WAKER_TOKEN {
+                    continue;
+                }
+                if self.listeners.contains_key(&token) {
+                    self.accept_all(token);
+                } else if let Some(conn) = self.conns.get_mut(&token) {
+                    let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                    let writable = ev.is_writable() || ev.is_write_closed() || ev.is_error();
+                    conn.on_readiness(readable, writable);
+                    self.service(token);
+                }
+            }
+            while let Ok(cmd) = self.commands.try_recv() {
+                self.command(cmd);
+            }
+            let now = Instant::now();
+            while let Some(token) = self.timers.pop_due(now) {
+                self.service(token);
+            }
+            if self.shutting_down && self.conns.is_empty() {
+                break;
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Listen {
+                token,
+                mut listener,
+                link,
+            } => {
+                if self
+                    .poll
+                    .registry()
+                    .register(&mut listener, Token(token), Interest::READABLE)
+                    .is_ok()
+                {
+                    self.listeners
+                        .insert(token, ListenerEntry { listener, link });
+                    self.accept_all(token);
+                }
+            }
+            Command::Connect {
+                token,
+                endpoint,
+                link,
+                pipe,
+            } => {
+                let conn = Connection::connecting(token, endpoint, link, pipe, Instant::now());
+                self.conns.insert(token, conn);
+                self.service(token);
+            }
+            Command::Wake(token) => self.service(token),
+            Command::SocketClosed(id) => {
+                self.listeners.retain(|_, l| l.link.socket_id != id);
+                let tokens: Vec<usize> = self
+                    .conns
+                    .iter()
+                    .filter(|(_, c)| c.socket_id() == id)
+                    .map(|(t, _)| *t)
+                    .collect();
+                for t in tokens {
+                    self.service(t);
+                }
+            }
+            Command::Shutdown => self.shutting_down = true,
+        }
+    }
+
+    fn accept_all(&mut self, token: usize) {
+        loop {
+            let Some(entry) = self.listeners.get(&token) else {
+                return;
+            };
+            match entry.listener.accept() {
+                Ok(stream) => {
+                    let link = entry.link.clone();
+                    let t = self.handle.token();
+                    let now = Instant::now();
+                    let mut conn = Connection::accepted(t, stream, link, now);
+                    if conn.register(self.poll.registry()).is_ok() {
+                        self.conns.insert(t, conn);
+                        self.service(t);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // WouldBlock ends the batch. Other errors (EMFILE, a peer that reset before we
+                // accepted) leave the listener to the next readiness edge.
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn service(&mut self, token: usize) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let mut cx = Cx {
+            registry: self.poll.registry(),
+            timers: &mut self.timers,
+            io: &self.handle,
+            now: Instant::now(),
+        };
+        if let Verdict::Remove = conn.service(&mut cx)
+            && let Some(mut conn) = self.conns.remove(&token)
+        {
+            conn.deregister(self.poll.registry());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! ferrozmq: brokerless messaging in pure Rust, wire-compatible with libzmq (ZMTP 3.1).
+//!
+//! ```text
+//!  app thread                         I/O thread (mio Poll, one of N per Context)
+//!  ──────────                         ───────────────────────────────────────────
+//!  Push::send(msg)                     Connection (one per peer)
+//!    └ routing::lb picks a pipe  ──▶     pipe ─▶ zmtp::Engine::send(msg)
+//!        pipe = bounded queue            engine.outbuf()  (many msgs, one write)
+//!        (capacity = SNDHWM)             stream.write_vectored(..)
+//!                                      ◀── stream.read(64 KiB) ─▶ engine.read_buf()
+//!  Pull::recv()  ◀─ routing::fq   ◀──    engine.poll_event() ─▶ Message (Bytes slices)
+//!    blocks on the socket's signal       pushed into the socket's inbound pipe (RCVHWM)
+//! ```
+//!
+//! Sockets route whole messages, on the caller's thread; the I/O threads only move bytes,
+//! encode and decode. inproc joins two sockets' pipes directly. Wake-ups happen on edges only.
+//!
+//! ```
+//! let ctx = ferrozmq::Context::new();
+//! let push = ferrozmq::Push::new(&ctx)?;
+//! push.bind("tcp://127.0.0.1:*")?;
+//! let pull = ferrozmq::Pull::new(&ctx)?;
+//! pull.connect(&push.last_endpoint().unwrap())?;
+//! push.send("hello")?;
+//! assert_eq!(&pull.recv()?.frames()[0][..], b"hello");
+//! # Ok::<(), ferrozmq::Error>(())
+//! ```
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod context;
+mod endpoint;
+pub mod error;
+mod io;
+pub mod message;
+mod options;
+mod pipe;
+pub mod routing;
+mod signal;
+mod socket;
+pub mod socket_type;
+mod transport;
+pub mod zmtp;
+
+pub use context::Context;
+pub use error::{Error, Result, SendError};
+pub use message::Message;
+pub use socket::{Pair, Pull, Push};
+pub use socket_type::SocketType;

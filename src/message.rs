@@ -1,0 +1,243 @@
+//! Messages: one or more frames, each a reference-counted [`Bytes`].
+
+use bytes::Bytes;
+
+/// A whole message: one or more frames that travel together (ZMTP's MORE flag joins them).
+///
+/// Frames are [`Bytes`], so sending one message to many peers, or slicing received frames out
+/// of a read buffer, costs a reference count, not a copy. A one-frame message needs no
+/// allocation beyond its body.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Message {
+    frames: Frames,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Frames {
+    One(Bytes),
+    Many(Vec<Bytes>),
+}
+
+impl Default for Frames {
+    fn default() -> Self {
+        Frames::Many(Vec::new())
+    }
+}
+
+impl Message {
+    /// An empty message with no frames; push frames onto it before sending.
+    pub fn new() -> Message {
+        Message::default()
+    }
+
+    /// A message of one frame.
+    pub fn single(frame: impl Into<Bytes>) -> Message {
+        Message {
+            frames: Frames::One(frame.into()),
+        }
+    }
+
+    /// The frames, first to last.
+    pub fn frames(&self) -> &[Bytes] {
+        match &self.frames {
+            Frames::One(b) => std::slice::from_ref(b),
+            Frames::Many(v) => v,
+        }
+    }
+
+    /// The number of frames.
+    pub fn len(&self) -> usize {
+        match &self.frames {
+            Frames::One(_) => 1,
+            Frames::Many(v) => v.len(),
+        }
+    }
+
+    /// Whether the message has no frames at all (such a message cannot be sent).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The total size of all frame bodies in bytes.
+    pub fn size(&self) -> usize {
+        self.frames().iter().map(Bytes::len).sum()
+    }
+
+    /// The first frame, if any.
+    pub fn first(&self) -> Option<&Bytes> {
+        self.frames().first()
+    }
+
+    /// Appends a frame at the end.
+    pub fn push_back(&mut self, frame: impl Into<Bytes>) {
+        let frame = frame.into();
+        match &mut self.frames {
+            Frames::Many(v) if v.is_empty() => self.frames = Frames::One(frame),
+            Frames::Many(v) => v.push(frame),
+            Frames::One(_) => {
+                let Frames::One(first) = std::mem::take(&mut self.frames) else {
+                    unreachable!("matched One above")
+                };
+                self.frames = Frames::Many(vec![first, frame]);
+            }
+        }
+    }
+
+    /// Inserts a frame at the front (routing envelopes grow this way).
+    pub fn push_front(&mut self, frame: impl Into<Bytes>) {
+        let frame = frame.into();
+        let rest = std::mem::take(&mut self.frames);
+        self.frames = match rest {
+            Frames::Many(v) if v.is_empty() => Frames::One(frame),
+            Frames::Many(mut v) => {
+                v.insert(0, frame);
+                Frames::Many(v)
+            }
+            Frames::One(b) => Frames::Many(vec![frame, b]),
+        };
+    }
+
+    /// Removes and returns the first frame.
+    pub fn pop_front(&mut self) -> Option<Bytes> {
+        match std::mem::take(&mut self.frames) {
+            Frames::One(b) => Some(b),
+            Frames::Many(mut v) if !v.is_empty() => {
+                let first = v.remove(0);
+                self.frames = if v.len() == 1 {
+                    Frames::One(v.pop().unwrap_or_default())
+                } else {
+                    Frames::Many(v)
+                };
+                Some(first)
+            }
+            Frames::Many(v) => {
+                self.frames = Frames::Many(v);
+                None
+            }
+        }
+    }
+
+    /// The frames as an owned vector.
+    pub fn into_frames(self) -> Vec<Bytes> {
+        match self.frames {
+            Frames::One(b) => vec![b],
+            Frames::Many(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.frames()).finish()
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(b: Bytes) -> Self {
+        Message::single(b)
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(v: Vec<u8>) -> Self {
+        Message::single(v)
+    }
+}
+
+impl From<&[u8]> for Message {
+    fn from(v: &[u8]) -> Self {
+        Message::single(Bytes::copy_from_slice(v))
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Message {
+    fn from(v: &[u8; N]) -> Self {
+        Message::single(Bytes::copy_from_slice(v))
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Self {
+        Message::single(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message::single(s.into_bytes())
+    }
+}
+
+impl From<Vec<Bytes>> for Message {
+    fn from(frames: Vec<Bytes>) -> Self {
+        if frames.len() == 1 {
+            let mut frames = frames;
+            return Message::single(frames.pop().unwrap_or_default());
+        }
+        Message {
+            frames: Frames::Many(frames),
+        }
+    }
+}
+
+impl From<Vec<Vec<u8>>> for Message {
+    fn from(frames: Vec<Vec<u8>>) -> Self {
+        frames
+            .into_iter()
+            .map(Bytes::from)
+            .collect::<Vec<_>>()
+            .into()
+    }
+}
+
+impl From<Vec<&str>> for Message {
+    fn from(frames: Vec<&str>) -> Self {
+        frames
+            .into_iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect::<Vec<_>>()
+            .into()
+    }
+}
+
+impl FromIterator<Bytes> for Message {
+    fn from_iter<I: IntoIterator<Item = Bytes>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_frame_message_has_one_frame() {
+        let m = Message::from("hello");
+        assert_eq!(m.frames(), &[Bytes::from_static(b"hello")]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.size(), 5);
+    }
+
+    #[test]
+    fn multipart_from_vectors_keeps_order() {
+        let m = Message::from(vec![b"a".to_vec(), b"b".to_vec(), Vec::new()]);
+        assert_eq!(m.len(), 3);
+        assert_eq!(&m.frames()[1][..], b"b");
+        assert!(m.frames()[2].is_empty());
+    }
+
+    #[test]
+    fn push_and_pop_move_between_one_and_many() {
+        let mut m = Message::new();
+        assert!(m.is_empty());
+        m.push_back("b");
+        m.push_front("a");
+        m.push_back("c");
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.pop_front().as_deref(), Some(&b"a"[..]));
+        assert_eq!(m.pop_front().as_deref(), Some(&b"b"[..]));
+        assert_eq!(m.frames(), &[Bytes::from_static(b"c")]);
+        assert_eq!(m.pop_front().as_deref(), Some(&b"c"[..]));
+        assert_eq!(m.pop_front(), None);
+    }
+}

@@ -1,0 +1,217 @@
+//! Pipes: a pair of queues joining a socket to one peer (an I/O connection, or another
+//! socket for inproc), each bounded by a high-water mark, with wake-ups on edges only.
+
+use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::{Arc, OnceLock};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use crate::io::IoHandle;
+use crate::message::Message;
+use crate::signal::Signal;
+
+/// How to wake the owner of one end of a pipe.
+pub(crate) enum Notifier {
+    /// A socket: its signal, set when the socket attaches (inproc connect-before-bind leaves
+    /// it empty until the binder appears).
+    Socket(OnceLock<Arc<Signal>>),
+    /// An I/O-thread connection, named by its token; `pending` suppresses repeated wake-ups
+    /// until the I/O thread has looked at the connection again.
+    Io {
+        io: IoHandle,
+        token: usize,
+        pending: AtomicBool,
+    },
+}
+
+impl Notifier {
+    /// A notifier for a socket whose signal is known now.
+    pub fn socket(signal: Arc<Signal>) -> Notifier {
+        let cell = OnceLock::new();
+        let _ = cell.set(signal);
+        Notifier::Socket(cell)
+    }
+
+    /// A notifier for a connection served by an I/O thread.
+    pub fn io(io: IoHandle, token: usize) -> Notifier {
+        Notifier::Io {
+            io,
+            token,
+            pending: AtomicBool::new(false),
+        }
+    }
+
+    fn notify(&self) {
+        match self {
+            Notifier::Socket(cell) => {
+                if let Some(s) = cell.get() {
+                    s.notify();
+                }
+            }
+            Notifier::Io { io, token, pending } => {
+                fence(Ordering::SeqCst);
+                if !pending.load(Ordering::SeqCst) && !pending.swap(true, Ordering::SeqCst) {
+                    io.wake(*token);
+                }
+            }
+        }
+    }
+}
+
+struct Shared {
+    /// How to wake side 0 and side 1.
+    notifiers: [Notifier; 2],
+    /// Per direction, indexed by the writing side: the writer found the queue full.
+    writer_blocked: [AtomicBool; 2],
+    /// Per direction, indexed by the writing side: capacity in messages (0 = unbounded).
+    hwm: [usize; 2],
+    /// Per side: that end has been dropped.
+    closed: [AtomicBool; 2],
+}
+
+/// One end of a pipe: sends towards the other end and receives from it.
+pub(crate) struct PipeEnd {
+    shared: Arc<Shared>,
+    side: usize,
+    tx: Sender<Message>,
+    rx: Receiver<Message>,
+}
+
+/// Why a message could not be queued.
+pub(crate) enum PushError {
+    /// The queue is at its high-water mark.
+    Full(Message),
+    /// The other end is gone.
+    Closed(Message),
+}
+
+/// Creates a pipe. `hwm[i]` bounds the messages side `i` may have queued towards the other.
+pub(crate) fn pipe(notifiers: [Notifier; 2], hwm: [usize; 2]) -> (PipeEnd, PipeEnd) {
+    // Unbounded channels allocate their slots lazily, so an idle pipe costs little memory;
+    // the high-water mark is enforced on the length instead.
+    let (tx01, rx01) = crossbeam_channel::unbounded();
+    let (tx10, rx10) = crossbeam_channel::unbounded();
+    let shared = Arc::new(Shared {
+        notifiers,
+        writer_blocked: [AtomicBool::new(false), AtomicBool::new(false)],
+        hwm,
+        closed: [AtomicBool::new(false), AtomicBool::new(false)],
+    });
+    let a = PipeEnd {
+        shared: shared.clone(),
+        side: 0,
+        tx: tx01,
+        rx: rx10,
+    };
+    let b = PipeEnd {
+        shared,
+        side: 1,
+        tx: tx10,
+        rx: rx01,
+    };
+    (a, b)
+}
+
+impl PipeEnd {
+    /// Whether a send now would find room (used to pick a pipe before committing a message).
+    pub fn can_send(&self) -> bool {
+        let hwm = self.shared.hwm[self.side];
+        hwm == 0 || self.tx.len() < hwm
+    }
+
+    /// Queues a message towards the other end, waking it if needed.
+    pub fn push(&self, msg: Message) -> Result<(), PushError> {
+        self.push_quiet(msg)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Queues a message without waking the other end; call [`PipeEnd::flush`] after a batch.
+    pub fn push_quiet(&self, msg: Message) -> Result<(), PushError> {
+        if self.is_peer_gone() {
+            return Err(PushError::Closed(msg));
+        }
+        if !self.can_send() {
+            self.shared.writer_blocked[self.side].store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            // The reader may have drained the queue between the check and the flag.
+            if !self.can_send() {
+                return Err(PushError::Full(msg));
+            }
+        }
+        self.tx
+            .send(msg)
+            .map_err(|e| PushError::Closed(e.into_inner()))
+    }
+
+    /// Wakes the other end after quiet pushes.
+    pub fn flush(&self) {
+        self.shared.notifiers[1 - self.side].notify();
+    }
+
+    /// Takes the next message from the other end. `Ok(None)` means empty for now; `Err(())`
+    /// means the other end is gone and everything it sent has been taken.
+    #[allow(clippy::result_unit_err)]
+    pub fn pull(&self) -> Result<Option<Message>, ()> {
+        match self.rx.try_recv() {
+            Ok(msg) => {
+                self.after_pull();
+                Ok(Some(msg))
+            }
+            Err(TryRecvError::Empty) if !self.is_peer_gone() => Ok(None),
+            Err(TryRecvError::Empty) => match self.rx.try_recv() {
+                // A message pushed just before the peer closed.
+                Ok(msg) => Ok(Some(msg)),
+                Err(_) => Err(()),
+            },
+            Err(TryRecvError::Disconnected) => Err(()),
+        }
+    }
+
+    /// Whether a message is waiting to be pulled.
+    pub fn has_input(&self) -> bool {
+        !self.rx.is_empty()
+    }
+
+    /// Whether the other end has gone away (it dropped its end).
+    pub fn is_peer_gone(&self) -> bool {
+        self.shared.closed[1 - self.side].load(Ordering::SeqCst)
+    }
+
+    /// Wakes the other end's writer once the queue it fills has drained to half its
+    /// high-water mark, so a blocked writer resumes in batches, not once per message.
+    fn after_pull(&self) {
+        let writer = 1 - self.side;
+        let blocked = &self.shared.writer_blocked[writer];
+        if blocked.load(Ordering::Relaxed)
+            && self.rx.len() <= self.shared.hwm[writer] / 2
+            && blocked.swap(false, Ordering::SeqCst)
+        {
+            self.shared.notifiers[writer].notify();
+        }
+    }
+
+    /// Sets the socket signal of this end (inproc connect-before-bind attaches it late).
+    pub fn attach_signal(&self, signal: Arc<Signal>) {
+        if let Notifier::Socket(cell) = &self.shared.notifiers[self.side] {
+            let _ = cell.set(signal);
+        }
+    }
+
+    /// Clears this end's pending-wake flag; an I/O thread calls it before it looks at the pipe.
+    pub fn clear_pending(&self) {
+        if let Notifier::Io { pending, .. } = &self.shared.notifiers[self.side] {
+            pending.store(false, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        // The flag, not the channel's disconnection, tells the other end: the channels only
+        // disconnect after this function returns, too late for the wake-up below.
+        self.shared.closed[self.side].store(true, Ordering::SeqCst);
+        self.shared.notifiers[1 - self.side].notify();
+    }
+}

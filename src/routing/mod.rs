@@ -1,0 +1,8 @@
+//! Pure routing strategies: which pipe a message goes to or comes from. No I/O, no threads:
+//! pipes are indices and the attempts are closures, so every rule is testable by calls alone.
+
+pub mod fq;
+pub mod lb;
+
+pub use fq::FairQueue;
+pub use lb::LoadBalancer;

@@ -1,0 +1,132 @@
+//! inproc://: joins two sockets of one context with a pipe, no codec and no I/O thread.
+//! A connect before the bind leaves the pipe waiting in the registry (libzmq 4.x).
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use crossbeam_channel::Sender;
+
+use crate::context::ContextInner;
+use crate::error::{Error, Result};
+use crate::io::SocketEvent;
+use crate::pipe::{Notifier, PipeEnd, pipe};
+use crate::signal::Signal;
+use crate::socket_type::SocketType;
+
+/// What the registry needs of a socket to join it to a peer.
+#[derive(Clone)]
+pub(crate) struct InprocPeer {
+    pub socket_id: u64,
+    pub socket_type: SocketType,
+    pub signal: Arc<Signal>,
+    pub events: Sender<SocketEvent>,
+    pub sndhwm: usize,
+    pub rcvhwm: usize,
+    pub routing_id: Bytes,
+}
+
+/// One inproc name: its binder, and connections made before it bound.
+#[derive(Default)]
+pub(crate) struct InprocEntry {
+    bound: Option<InprocPeer>,
+    pending: Vec<(PipeEnd, SocketType, Bytes)>,
+}
+
+/// A queue between two sockets holds what both high-water marks allow, as in libzmq;
+/// 0 on either side means no limit.
+fn combined_hwm(snd: usize, rcv: usize) -> usize {
+    if snd == 0 || rcv == 0 {
+        0
+    } else {
+        snd.saturating_add(rcv)
+    }
+}
+
+/// Binds `name` to `me`, attaching connections that were waiting for it.
+pub(crate) fn bind(ctx: &ContextInner, name: &str, me: InprocPeer) -> Result<()> {
+    let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
+    let entry = map.entry(name.to_string()).or_default();
+    if entry.bound.is_some() {
+        return Err(Error::AddrInUse);
+    }
+    for (end, peer_type, routing_id) in entry.pending.drain(..) {
+        if me.socket_type.is_compatible(peer_type) {
+            end.attach_signal(me.signal.clone());
+            let _ = me.events.send(SocketEvent::Attach {
+                pipe: end,
+                peer_routing_id: routing_id,
+            });
+        }
+    }
+    me.signal.notify();
+    entry.bound = Some(me);
+    Ok(())
+}
+
+/// Connects `me` to `name`; returns `me`'s end of the new pipe.
+pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result<PipeEnd> {
+    let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
+    let entry = map.entry(name.to_string()).or_default();
+    match &entry.bound {
+        Some(b) => {
+            if !me.socket_type.is_compatible(b.socket_type) {
+                return Err(Error::NoCompatProto);
+            }
+            let (mine, theirs) = pipe(
+                [
+                    Notifier::socket(me.signal.clone()),
+                    Notifier::socket(b.signal.clone()),
+                ],
+                [
+                    combined_hwm(me.sndhwm, b.rcvhwm),
+                    combined_hwm(b.sndhwm, me.rcvhwm),
+                ],
+            );
+            let _ = b.events.send(SocketEvent::Attach {
+                pipe: theirs,
+                peer_routing_id: me.routing_id.clone(),
+            });
+            b.signal.notify();
+            Ok(mine)
+        }
+        None => {
+            let (mine, theirs) = pipe(
+                [
+                    Notifier::socket(me.signal.clone()),
+                    Notifier::Socket(OnceLock::new()),
+                ],
+                [
+                    combined_hwm(me.sndhwm, me.rcvhwm),
+                    combined_hwm(me.sndhwm, me.rcvhwm),
+                ],
+            );
+            entry
+                .pending
+                .push((theirs, me.socket_type, me.routing_id.clone()));
+            Ok(mine)
+        }
+    }
+}
+
+/// Releases every name `socket_id` bound.
+pub(crate) fn unbind_all(ctx: &ContextInner, socket_id: u64) {
+    let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
+    map.retain(|_, e| {
+        if e.bound.as_ref().is_some_and(|b| b.socket_id == socket_id) {
+            e.bound = None;
+        }
+        e.bound.is_some() || !e.pending.is_empty()
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combined_hwm_is_unlimited_if_either_side_is() {
+        assert_eq!(combined_hwm(1000, 1000), 2000);
+        assert_eq!(combined_hwm(0, 1000), 0);
+        assert_eq!(combined_hwm(5, 0), 0);
+    }
+}

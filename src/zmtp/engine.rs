@@ -1,0 +1,782 @@
+//! The per-connection ZMTP state machine: greeting, NULL handshake, then messages and commands.
+//!
+//! Sans-IO: the I/O layer reads into [`Engine::read_buf`], drains [`Engine::poll_event`] until
+//! it returns `Ok(None)`, and writes [`Engine::outbuf`] with `writev`. After an `Err` it should
+//! flush what is queued (best effort: it may hold an ERROR for the peer) and close.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use super::ProtocolError;
+use super::command::{self, Command};
+use super::decoder::Decoder;
+use super::frame::{self, FrameHeader, MORE};
+use super::greeting;
+use super::null;
+use super::outbuf::OutBuf;
+use crate::message::Message;
+use crate::socket_type::SocketType;
+
+/// libzmq's default HANDSHAKE_IVL.
+pub const DEFAULT_HANDSHAKE_IVL: Duration = Duration::from_secs(30);
+
+/// What one side of a connection needs to know to speak ZMTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Our socket type, sent as Socket-Type in READY.
+    pub socket_type: SocketType,
+    /// Sent as the Identity property when `socket_type.sends_identity()`.
+    pub routing_id: Bytes,
+    /// MAXMSGSIZE: the largest frame body accepted (`None` = unlimited), checked per frame
+    /// before anything is allocated for it, as libzmq does.
+    pub max_msg_size: Option<u64>,
+    /// HANDSHAKE_IVL: the time allowed from creation to the peer's READY (`None` = forever).
+    pub handshake_ivl: Option<Duration>,
+}
+
+impl EngineConfig {
+    /// libzmq's defaults for `socket_type`: empty routing id, no size limit, 30 s handshake.
+    pub fn new(socket_type: SocketType) -> EngineConfig {
+        EngineConfig {
+            socket_type,
+            routing_id: Bytes::new(),
+            max_msg_size: None,
+            handshake_ivl: Some(DEFAULT_HANDSHAKE_IVL),
+        }
+    }
+}
+
+/// What the handshake told us about the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's socket type (compatible with ours).
+    pub socket_type: SocketType,
+    /// The peer's Identity property, empty if it sent none.
+    pub identity: Bytes,
+    /// Every READY property in wire order, Socket-Type and Identity included (metadata).
+    pub properties: Vec<(String, Bytes)>,
+    /// The ZMTP minor version whose rules apply: 0 for a 3.0 peer, 1 for 3.1 and later.
+    pub minor: u8,
+}
+
+/// Something the peer sent that the socket layer must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake is complete: messages may flow both ways.
+    Ready(PeerInfo),
+    /// A whole message (all its frames).
+    Message(Message),
+    /// A SUBSCRIBE command (ZMTP 3.1) with its topic prefix.
+    Subscribe(Bytes),
+    /// A CANCEL command (ZMTP 3.1) with its topic prefix.
+    Cancel(Bytes),
+}
+
+#[derive(Debug)]
+enum State {
+    /// Waiting for the peer's greeting.
+    Greeting,
+    /// Our READY is queued; waiting for the peer's.
+    Handshake,
+    /// Both READYs exchanged.
+    Ready,
+    /// A protocol error ended the connection.
+    Closed(ProtocolError),
+}
+
+/// One ZMTP connection's protocol state, input buffer and output queue.
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    state: State,
+    input: Decoder,
+    out: OutBuf,
+    deadline: Option<Instant>,
+    peer: Option<PeerInfo>,
+    peer_minor: Option<u8>,
+    /// Frames of the multipart message being received.
+    parts: Vec<Bytes>,
+    peer_ttl: Option<Duration>,
+}
+
+impl Engine {
+    /// A new connection's engine, with our whole greeting already queued in the out buffer.
+    pub fn new(config: EngineConfig, now: Instant) -> Engine {
+        let deadline = config.handshake_ivl.and_then(|ivl| now.checked_add(ivl));
+        Engine::with_deadline(config, deadline)
+    }
+
+    /// As [`Engine::new`] with an absolute handshake deadline (`None` = none).
+    pub(crate) fn with_deadline(config: EngineConfig, deadline: Option<Instant>) -> Engine {
+        let mut out = OutBuf::new();
+        out.put_slice(&greeting::encode(null::MECHANISM, false));
+        Engine {
+            input: Decoder::new(config.max_msg_size),
+            config,
+            state: State::Greeting,
+            out,
+            deadline,
+            peer: None,
+            peer_minor: None,
+            parts: Vec::new(),
+            peer_ttl: None,
+        }
+    }
+
+    /// The input buffer: the I/O layer reads into its spare capacity (reserving first if it
+    /// wants more room), then calls [`poll_event`](Engine::poll_event).
+    ///
+    /// Whenever `poll_event` returns `Ok(None)` the buffer has at least [`READ_RESERVE`](super::decoder::READ_RESERVE) spare
+    /// bytes, more while a large frame arrives (growing with what has been received, never
+    /// with what the peer announced).
+    pub fn read_buf(&mut self) -> &mut BytesMut {
+        self.input.buf()
+    }
+
+    /// Appends received bytes to the input buffer (for tests and fuzzing; I/O uses `read_buf`).
+    pub fn handle_input(&mut self, data: &[u8]) {
+        self.input.buf().extend_from_slice(data);
+    }
+
+    /// Decodes the next event from the buffered input; `Ok(None)` means more input is needed.
+    ///
+    /// PINGs are answered (a PONG is queued) and PONGs ignored without returning. After an
+    /// error the engine is closed and returns that error again on every call.
+    pub fn poll_event(&mut self, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        self.handle_timeout(now)?;
+        self.poll()
+    }
+
+    /// [`poll_event`](Engine::poll_event) without a clock (the deadline is not checked).
+    pub(crate) fn poll(&mut self) -> Result<Option<Event>, ProtocolError> {
+        let res = self.next_event();
+        if let Err(e) = &res {
+            self.close(e.clone());
+        }
+        res
+    }
+
+    /// Whether both READYs have been exchanged, so messages may be sent and received.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, State::Ready)
+    }
+
+    /// Whether a protocol error has ended the connection.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed(_))
+    }
+
+    /// The error that closed the engine, if any.
+    pub fn error(&self) -> Option<&ProtocolError> {
+        match &self.state {
+            State::Closed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The peer's handshake information, once its READY has been accepted.
+    pub fn peer(&self) -> Option<&PeerInfo> {
+        self.peer.as_ref()
+    }
+
+    /// The minor version whose rules apply to the peer, once its greeting has arrived.
+    pub fn peer_minor(&self) -> Option<u8> {
+        self.peer_minor
+    }
+
+    /// The TTL of the peer's last PING that set one: how long it asks us to wait for its
+    /// traffic before giving up on it.
+    pub fn peer_heartbeat_ttl(&self) -> Option<Duration> {
+        self.peer_ttl
+    }
+
+    /// The configuration this engine was made with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Queues `msg`, MORE set on all frames but the last; bodies of at least
+    /// [`frame::ZERO_COPY_MIN`] bytes are queued without copying.
+    ///
+    /// Only valid once [`is_ready`](Engine::is_ready); ignored on a closed engine.
+    pub fn send(&mut self, msg: &Message) {
+        if !self.is_ready() {
+            debug_assert!(
+                self.is_closed(),
+                "Engine::send before the handshake completed"
+            );
+            return;
+        }
+        let frames = msg.frames();
+        let last = frames.len().saturating_sub(1);
+        for (i, body) in frames.iter().enumerate() {
+            let flags = if i < last { MORE } else { 0 };
+            frame::encode_frame(&mut self.out, flags, body);
+        }
+    }
+
+    /// Queues a command (SUBSCRIBE, PING, ...); ignored on a closed engine.
+    pub fn send_command(&mut self, cmd: &Command) {
+        if !self.is_closed() {
+            cmd.encode(&mut self.out);
+        }
+    }
+
+    /// Queues a (un)subscription in the form the peer's version expects: a SUBSCRIBE/CANCEL
+    /// command for ZMTP 3.1, a `01`/`00`-prefixed message for 3.0. Only valid once ready.
+    pub fn send_subscription(&mut self, subscribe: bool, topic: &[u8]) {
+        if self.peer_minor.unwrap_or(greeting::MINOR) >= 1 {
+            let topic = Bytes::copy_from_slice(topic);
+            let cmd = if subscribe {
+                Command::Subscribe(topic)
+            } else {
+                Command::Cancel(topic)
+            };
+            self.send_command(&cmd);
+        } else {
+            let body = command::encode_subscription_message(subscribe, topic);
+            self.send(&Message::single(body));
+        }
+    }
+
+    /// The bytes waiting to be written; the I/O layer writes with `io_slices` then `advance`.
+    pub fn outbuf(&mut self) -> &mut OutBuf {
+        &mut self.out
+    }
+
+    /// The handshake deadline, while the handshake is still under way.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Greeting | State::Handshake => self.deadline,
+            State::Ready | State::Closed(_) => None,
+        }
+    }
+
+    /// Closes the engine with [`ProtocolError::HandshakeTimeout`] if `now` is past the
+    /// handshake deadline; on a closed engine returns the error that closed it.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), ProtocolError> {
+        if let State::Closed(e) = &self.state {
+            return Err(e.clone());
+        }
+        if self.poll_timeout().is_some_and(|deadline| now >= deadline) {
+            self.close(ProtocolError::HandshakeTimeout);
+            return Err(ProtocolError::HandshakeTimeout);
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, err: ProtocolError) {
+        self.state = State::Closed(err);
+        self.parts = Vec::new();
+        self.input.clear();
+    }
+
+    fn next_event(&mut self) -> Result<Option<Event>, ProtocolError> {
+        loop {
+            match &self.state {
+                State::Closed(e) => return Err(e.clone()),
+                State::Greeting => {
+                    if !self.read_greeting()? {
+                        return Ok(None);
+                    }
+                }
+                State::Handshake | State::Ready => {
+                    let Some((header, body)) = self.read_frame()? else {
+                        return Ok(None);
+                    };
+                    let event = if header.command {
+                        self.on_command(body)?
+                    } else {
+                        self.on_message_frame(header.more, body)
+                    };
+                    if event.is_some() {
+                        return Ok(event);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Consumes the peer's greeting once all 64 bytes are in; queues our READY after it.
+    fn read_greeting(&mut self) -> Result<bool, ProtocolError> {
+        let Some(raw) = self.input.take_greeting()? else {
+            return Ok(false);
+        };
+        let peer = greeting::decode(&raw)?;
+        null::check_mechanism(&peer)?;
+        self.peer_minor = Some(peer.effective_minor());
+        null::ready(self.config.socket_type, &self.config.routing_id).encode(&mut self.out);
+        self.state = State::Handshake;
+        Ok(true)
+    }
+
+    /// Splits the next whole frame off the input, refusing frames that are wrong here from
+    /// their header alone.
+    fn read_frame(&mut self) -> Result<Option<(FrameHeader, Bytes)>, ProtocolError> {
+        let in_message = !self.parts.is_empty();
+        let ready = self.is_ready();
+        self.input.next_frame(|header| {
+            if header.command && in_message {
+                Err(ProtocolError::CommandInMessage)
+            } else if !header.command && !ready {
+                Err(ProtocolError::UnexpectedMessage)
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    fn on_message_frame(&mut self, more: bool, body: Bytes) -> Option<Event> {
+        if more {
+            self.parts.push(body);
+            None
+        } else if self.parts.is_empty() {
+            Some(Event::Message(Message::single(body)))
+        } else {
+            self.parts.push(body);
+            let frames = std::mem::take(&mut self.parts);
+            Some(Event::Message(Message::from(frames)))
+        }
+    }
+
+    fn on_command(&mut self, body: Bytes) -> Result<Option<Event>, ProtocolError> {
+        let ready = self.is_ready();
+        match Command::decode(body)? {
+            Command::Ready(props) if !ready => {
+                let minor = self.peer_minor.unwrap_or(greeting::MINOR);
+                match null::accept_ready(self.config.socket_type, props, minor) {
+                    Ok(peer) => {
+                        self.state = State::Ready;
+                        self.peer = Some(peer.clone());
+                        Ok(Some(Event::Ready(peer)))
+                    }
+                    Err(e) => {
+                        if let Some(refusal) = null::refusal(&e) {
+                            refusal.encode(&mut self.out);
+                        }
+                        Err(e)
+                    }
+                }
+            }
+            Command::Error(reason) => Err(ProtocolError::PeerError(reason)),
+            Command::Subscribe(topic) if ready => Ok(Some(Event::Subscribe(topic))),
+            Command::Cancel(topic) if ready => Ok(Some(Event::Cancel(topic))),
+            Command::Ping { ttl, context } if ready => {
+                // "TTL ... in tenths of a second"; 0 means the peer sets no limit.
+                self.peer_ttl = (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100));
+                Command::Pong(context).encode(&mut self.out);
+                Ok(None)
+            }
+            Command::Pong(_) if ready => Ok(None),
+            // libzmq ends the handshake on any other command; after it we do the same for a
+            // second READY and for commands we do not know.
+            other => Err(ProtocolError::UnexpectedCommand(other.name().to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zmtp::decoder::READ_RESERVE;
+    use crate::zmtp::fuzz::peer_preamble;
+
+    const PING_100_X: &[u8] = &[0x04, 0x08, 0x04, 0x50, 0x49, 0x4e, 0x47, 0x00, 0x64, 0x78];
+    const PONG_X: &[u8] = &[0x04, 0x06, 0x04, 0x50, 0x4f, 0x4e, 0x47, 0x78];
+
+    /// The only clock reading in the zmtp tests: an opaque base that every time is offset from.
+    fn t0() -> Instant {
+        Instant::now()
+    }
+
+    fn engine(socket_type: SocketType, now: Instant) -> Engine {
+        Engine::new(EngineConfig::new(socket_type), now)
+    }
+
+    /// Moves everything `from` has queued into `to`'s input.
+    fn pump(from: &mut Engine, to: &mut Engine) {
+        let bytes = from.outbuf().to_vec();
+        from.outbuf().advance(bytes.len());
+        to.handle_input(&bytes);
+    }
+
+    fn events(e: &mut Engine, now: Instant) -> Vec<Event> {
+        let mut out = Vec::new();
+        while let Some(ev) = e.poll_event(now).unwrap() {
+            out.push(ev);
+        }
+        out
+    }
+
+    fn connected(a: EngineConfig, b: EngineConfig, now: Instant) -> (Engine, Engine) {
+        let (mut a, mut b) = (Engine::new(a, now), Engine::new(b, now));
+        for _ in 0..2 {
+            pump(&mut a, &mut b);
+            pump(&mut b, &mut a);
+            for e in [&mut a, &mut b] {
+                for ev in events(e, now) {
+                    assert!(matches!(ev, Event::Ready(_)), "{ev:?}");
+                }
+            }
+        }
+        assert!(a.is_ready() && b.is_ready());
+        (a, b)
+    }
+
+    fn push_pull(now: Instant) -> (Engine, Engine) {
+        let push = EngineConfig::new(SocketType::Push);
+        connected(push, EngineConfig::new(SocketType::Pull), now)
+    }
+
+    /// A PULL engine past its handshake with a scripted PUSH peer.
+    fn ready_pull(config: EngineConfig, now: Instant) -> Engine {
+        let mut e = Engine::new(config, now);
+        e.handle_input(&peer_preamble(SocketType::Push));
+        assert!(matches!(e.poll_event(now), Ok(Some(Event::Ready(_)))));
+        let queued = e.outbuf().len();
+        e.outbuf().advance(queued);
+        e
+    }
+
+    fn greeting_with(byte: usize, value: u8) -> Vec<u8> {
+        let mut g = greeting::encode("NULL", false);
+        g[byte] = value;
+        g.to_vec()
+    }
+
+    #[test]
+    fn new_engine_queues_exactly_its_greeting() {
+        let mut e = engine(SocketType::Pull, t0());
+        assert_eq!(e.outbuf().to_vec(), greeting::encode("NULL", false));
+        assert!(!e.is_ready() && !e.is_closed());
+        assert_eq!(e.peer_minor(), None);
+    }
+
+    #[test]
+    fn push_and_pull_complete_the_handshake() {
+        let now = t0();
+        let (push, pull) = push_pull(now);
+        assert_eq!(push.peer().unwrap().socket_type, SocketType::Pull);
+        assert_eq!(pull.peer().unwrap().socket_type, SocketType::Push);
+        assert_eq!(pull.peer_minor(), Some(1));
+        assert_eq!(pull.poll_timeout(), None);
+    }
+
+    #[test]
+    fn dealer_and_router_exchange_identities() {
+        let mut dealer = EngineConfig::new(SocketType::Dealer);
+        dealer.routing_id = Bytes::from_static(b"abc");
+        let router = EngineConfig::new(SocketType::Router);
+        let (dealer, router) = connected(dealer, router, t0());
+        let seen = router.peer().unwrap();
+        assert_eq!(
+            (seen.socket_type, &seen.identity[..]),
+            (SocketType::Dealer, &b"abc"[..])
+        );
+        let seen = dealer.peer().unwrap();
+        assert_eq!(
+            (seen.socket_type, &seen.identity[..]),
+            (SocketType::Router, &b""[..])
+        );
+        assert_eq!(seen.properties.len(), 2);
+    }
+
+    #[test]
+    fn messages_of_every_size_class_round_trip() {
+        let now = t0();
+        let (mut push, mut pull) = push_pull(now);
+        for size in [0, 1, 255, 256, 300, 100 * 1024] {
+            let msg = Message::single(Bytes::from(vec![size as u8; size]));
+            push.send(&msg);
+            pump(&mut push, &mut pull);
+            assert_eq!(events(&mut pull, now), [Event::Message(msg)], "size {size}");
+        }
+    }
+
+    #[test]
+    fn large_body_is_encoded_as_zero_copy_chunk() {
+        let (mut push, _pull) = push_pull(t0());
+        let body = Bytes::from(vec![9u8; 100 * 1024]);
+        push.send(&Message::single(body.clone()));
+        let mut slots = [std::io::IoSlice::new(&[]); 4];
+        let n = push.outbuf().io_slices(&mut slots);
+        assert_eq!(n, 2);
+        assert_eq!(&slots[0][..], [0x02, 0, 0, 0, 0, 0, 1, 0x90, 0]);
+        assert_eq!(slots[1].as_ptr(), body.as_ptr());
+    }
+
+    #[test]
+    fn three_frame_multipart_arrives_whole() {
+        let now = t0();
+        let (mut push, mut pull) = push_pull(now);
+        let msg = Message::from(vec!["a", "", "ccc"]);
+        push.send(&msg);
+        let wire = push.outbuf().to_vec();
+        assert_eq!(wire, b"\x01\x01a\x01\x00\x00\x03ccc");
+        pull.handle_input(&wire[..6]);
+        assert_eq!(events(&mut pull, now), []);
+        pull.handle_input(&wire[6..]);
+        assert_eq!(events(&mut pull, now), [Event::Message(msg)]);
+    }
+
+    #[test]
+    fn many_small_messages_decode_from_one_buffer() {
+        let now = t0();
+        let (mut push, mut pull) = push_pull(now);
+        let sent: Vec<Message> = (0..1000u32)
+            .map(|i| Message::single(Bytes::from(i.to_string())))
+            .collect();
+        for msg in &sent {
+            push.send(msg);
+        }
+        assert_eq!(push.outbuf().chunk_count(), 1);
+        pump(&mut push, &mut pull);
+        let got: Vec<Event> = events(&mut pull, now);
+        assert_eq!(
+            got,
+            sent.into_iter().map(Event::Message).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn input_fed_one_byte_at_a_time_decodes() {
+        let now = t0();
+        let mut pull = engine(SocketType::Pull, now);
+        let mut wire = peer_preamble(SocketType::Push);
+        wire.extend_from_slice(b"\x01\x05hello\x00\x00");
+        wire.extend_from_slice(PING_100_X);
+        wire.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 1, 0x2c]);
+        wire.extend_from_slice(&[7; 300]);
+        let mut got = Vec::new();
+        for byte in wire {
+            pull.handle_input(&[byte]);
+            got.extend(events(&mut pull, now));
+        }
+        assert_eq!(got.len(), 3);
+        assert!(matches!(got[0], Event::Ready(_)));
+        assert_eq!(got[1], Event::Message(Message::from(vec!["hello", ""])));
+        assert_eq!(got[2], Event::Message(Message::single(vec![7u8; 300])));
+    }
+
+    #[test]
+    fn frame_over_max_msg_size_is_rejected_before_allocation() {
+        let now = t0();
+        let mut config = EngineConfig::new(SocketType::Pull);
+        config.max_msg_size = Some(1 << 20);
+        let mut pull = ready_pull(config, now);
+        pull.handle_input(&[0x02, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+        let err = ProtocolError::MessageTooLarge {
+            size: 1 << 63,
+            max: 1 << 20,
+        };
+        assert_eq!(pull.poll_event(now), Err(err.clone()));
+        assert!(pull.read_buf().capacity() <= READ_RESERVE);
+        assert_eq!(pull.poll_event(now), Err(err));
+    }
+
+    #[test]
+    fn wrong_signature_is_rejected_from_the_first_byte() {
+        let mut e = engine(SocketType::Pull, t0());
+        e.handle_input(b"G");
+        assert_eq!(e.poll_event(t0()), Err(ProtocolError::BadSignature));
+        assert!(e.is_closed());
+    }
+
+    #[test]
+    fn greeting_with_major_2_is_rejected() {
+        let mut e = engine(SocketType::Pull, t0());
+        e.handle_input(&greeting_with(10, 2)[..11]);
+        let err = Err(ProtocolError::UnsupportedVersion { major: 2 });
+        assert_eq!(e.poll_event(t0()), err);
+    }
+
+    #[test]
+    fn greeting_with_major_4_is_accepted_as_3_1() {
+        let now = t0();
+        let mut e = engine(SocketType::Pull, now);
+        e.handle_input(&greeting_with(10, 4));
+        assert_eq!(e.poll_event(now), Ok(None));
+        assert_eq!(e.peer_minor(), Some(1));
+        assert!(e.outbuf().len() > greeting::GREETING_LEN, "READY queued");
+    }
+
+    #[test]
+    fn plain_mechanism_is_rejected() {
+        let mut e = engine(SocketType::Pull, t0());
+        e.handle_input(&greeting::encode("PLAIN", false));
+        assert_eq!(e.poll_event(t0()), Err(ProtocolError::MechanismMismatch));
+    }
+
+    #[test]
+    fn incompatible_socket_type_gets_error_queued() {
+        let now = t0();
+        let mut e = engine(SocketType::Push, now);
+        e.handle_input(&peer_preamble(SocketType::Push));
+        let err = ProtocolError::IncompatibleSocketType("PUSH".into());
+        assert_eq!(e.poll_event(now), Err(err.clone()));
+        let queued = e.outbuf().to_vec();
+        let refusal = Command::Error(null::INCOMPATIBLE_REASON.into()).to_bytes();
+        assert!(queued.ends_with(&refusal));
+        assert_eq!(e.poll_event(now), Err(err));
+        assert!(!e.is_ready() && e.is_closed());
+    }
+
+    #[test]
+    fn ready_without_socket_type_is_rejected() {
+        let now = t0();
+        let mut e = engine(SocketType::Pull, now);
+        e.handle_input(&greeting::encode("NULL", false));
+        e.handle_input(&Command::Ready(Vec::new()).to_bytes());
+        assert_eq!(e.poll_event(now), Err(ProtocolError::MissingSocketType));
+    }
+
+    #[test]
+    fn handshake_times_out_at_the_deadline() {
+        let now = t0();
+        let mut e = engine(SocketType::Pull, now);
+        let deadline = now + DEFAULT_HANDSHAKE_IVL;
+        assert_eq!(e.poll_timeout(), Some(deadline));
+        assert_eq!(
+            e.handle_timeout(deadline - Duration::from_millis(1)),
+            Ok(())
+        );
+        assert_eq!(
+            e.handle_timeout(deadline),
+            Err(ProtocolError::HandshakeTimeout)
+        );
+        assert_eq!(e.poll_timeout(), None);
+        assert_eq!(e.poll_event(now), Err(ProtocolError::HandshakeTimeout));
+    }
+
+    #[test]
+    fn no_deadline_once_ready_or_when_unset() {
+        let now = t0();
+        let ready = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        assert_eq!(ready.poll_timeout(), None);
+        let mut config = EngineConfig::new(SocketType::Pull);
+        config.handshake_ivl = None;
+        let mut e = Engine::new(config, now);
+        assert_eq!(e.poll_timeout(), None);
+        assert_eq!(e.handle_timeout(now + Duration::from_secs(3600)), Ok(()));
+    }
+
+    #[test]
+    fn ping_is_answered_with_pong_carrying_its_context() {
+        let now = t0();
+        let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        pull.handle_input(PING_100_X);
+        pull.handle_input(PONG_X);
+        assert_eq!(pull.poll_event(now), Ok(None));
+        assert_eq!(pull.outbuf().to_vec(), PONG_X);
+        assert_eq!(pull.peer_heartbeat_ttl(), Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn message_before_ready_is_rejected() {
+        let now = t0();
+        let mut e = engine(SocketType::Pull, now);
+        e.handle_input(&greeting::encode("NULL", false));
+        e.handle_input(b"\x00\x05hello");
+        assert_eq!(e.poll_event(now), Err(ProtocolError::UnexpectedMessage));
+    }
+
+    #[test]
+    fn ping_before_ready_is_unexpected() {
+        let now = t0();
+        let mut e = engine(SocketType::Pull, now);
+        e.handle_input(&greeting::encode("NULL", false));
+        e.handle_input(PING_100_X);
+        let err = Err(ProtocolError::UnexpectedCommand("PING".into()));
+        assert_eq!(e.poll_event(now), err);
+    }
+
+    #[test]
+    fn command_inside_multipart_message_is_rejected() {
+        let now = t0();
+        let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        pull.handle_input(b"\x01\x01a");
+        pull.handle_input(PONG_X);
+        assert_eq!(pull.poll_event(now), Err(ProtocolError::CommandInMessage));
+    }
+
+    #[test]
+    fn command_with_more_flag_is_rejected() {
+        let now = t0();
+        let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        pull.handle_input(b"\x05\x05\x04PONG");
+        assert_eq!(pull.poll_event(now), Err(ProtocolError::CommandWithMore));
+    }
+
+    #[test]
+    fn second_ready_and_unknown_commands_are_rejected() {
+        let now = t0();
+        let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        pull.handle_input(&null::ready(SocketType::Push, &Bytes::new()).to_bytes());
+        let err = Err(ProtocolError::UnexpectedCommand("READY".into()));
+        assert_eq!(pull.poll_event(now), err);
+        let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        pull.handle_input(b"\x04\x06\x05HELLO");
+        let err = Err(ProtocolError::UnexpectedCommand("HELLO".into()));
+        assert_eq!(pull.poll_event(now), err);
+    }
+
+    #[test]
+    fn peer_error_command_closes_the_engine() {
+        let now = t0();
+        let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
+        pull.handle_input(b"\x04\x09\x05ERROR\x02no\x00\x01x");
+        let err = ProtocolError::PeerError("no".into());
+        assert_eq!(pull.poll_event(now), Err(err.clone()));
+        assert_eq!(pull.error(), Some(&err));
+    }
+
+    #[test]
+    fn subscribe_and_cancel_commands_become_events() {
+        let now = t0();
+        let mut xpub = EngineConfig::new(SocketType::XPub);
+        xpub.max_msg_size = Some(100);
+        let (mut xpub, mut sub) = connected(xpub, EngineConfig::new(SocketType::Sub), now);
+        sub.send_subscription(true, b"A");
+        sub.send_subscription(false, b"B");
+        assert_eq!(
+            sub.outbuf().to_vec(),
+            b"\x04\x0b\x09SUBSCRIBEA\x04\x08\x06CANCELB"
+        );
+        pump(&mut sub, &mut xpub);
+        let got = events(&mut xpub, now);
+        let want = [
+            Event::Subscribe(Bytes::from_static(b"A")),
+            Event::Cancel(Bytes::from_static(b"B")),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn subscriptions_to_a_3_0_peer_use_the_message_form() {
+        let now = t0();
+        let mut sub = engine(SocketType::Sub, now);
+        sub.handle_input(&greeting_with(11, 0));
+        sub.handle_input(&null::ready(SocketType::Pub, &Bytes::new()).to_bytes());
+        let Ok(Some(Event::Ready(peer))) = sub.poll_event(now) else {
+            panic!("no ready")
+        };
+        assert_eq!(peer.minor, 0);
+        let before = sub.outbuf().len();
+        sub.outbuf().advance(before);
+        sub.send_subscription(true, b"A");
+        assert_eq!(sub.outbuf().to_vec(), [0x00, 0x02, 0x01, 0x41]);
+    }
+
+    #[test]
+    fn send_on_a_closed_engine_is_ignored() {
+        let now = t0();
+        let mut e = engine(SocketType::Push, now);
+        e.handle_input(b"x");
+        assert!(e.poll_event(now).is_err());
+        let queued = e.outbuf().len();
+        e.send(&Message::from("late"));
+        e.send_command(&Command::Pong(Bytes::new()));
+        assert_eq!(e.outbuf().len(), queued);
+    }
+}

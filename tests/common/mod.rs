@@ -1,0 +1,36 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Every blocking wait in the tests ends by this deadline.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The transports a pattern test runs over.
+#[derive(Debug, Clone, Copy)]
+pub enum Transport {
+    Inproc,
+    Ipc,
+    Tcp,
+}
+
+pub const ALL: [Transport; 3] = [Transport::Inproc, Transport::Ipc, Transport::Tcp];
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh endpoint to bind on for `t`: an ephemeral tcp port, a unique ipc path in the
+/// temp dir, or a unique inproc name.
+pub fn endpoint(t: Transport) -> String {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let pid = std::process::id();
+    match t {
+        Transport::Inproc => format!("inproc://test-{pid}-{n}"),
+        Transport::Ipc => {
+            let dir = std::env::temp_dir().join(format!("ferrozmq-tests-{pid}"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("ipc://{}/s{n}.ipc", dir.display())
+        }
+        Transport::Tcp => "tcp://127.0.0.1:*".to_string(),
+    }
+}
