@@ -311,7 +311,8 @@ impl Connection {
             };
             let buf = engine.read_buf();
             let start = buf.len();
-            let want = READ_CHUNK.max(buf.capacity() - start);
+            // Zero-filling is the price of reading without unsafe code: keep it near one read.
+            let want = (buf.capacity() - start).clamp(READ_CHUNK, 4 * READ_CHUNK);
             buf.resize(start + want, 0);
             let r = stream.read(&mut buf[start..]);
             buf.truncate(start + *r.as_ref().unwrap_or(&0));

@@ -42,7 +42,9 @@ pub(crate) enum Command {
     /// Something changed on a connection's pipe: look at it again.
     Wake(usize),
     /// The socket closed: stop its listeners and its connections that have no pipe yet.
-    SocketClosed(u64),
+    /// The listeners are closed before `ack` is answered, so the socket can report its
+    /// endpoints free by the time its close returns.
+    SocketClosed(u64, Option<Sender<()>>),
     /// The context is going away: finish lingering connections, then exit.
     Shutdown,
 }
@@ -72,6 +74,11 @@ impl IoHandle {
     /// Asks the thread to look at connection `token` again.
     pub fn wake(&self, token: usize) {
         self.send(Command::Wake(token));
+    }
+
+    /// Whether both handles reach the same thread.
+    pub fn same_thread(&self, other: &IoHandle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// A fresh token for a new listener or connection on this thread.

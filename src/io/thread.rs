@@ -125,8 +125,11 @@ impl IoThread {
                 self.service(token);
             }
             Command::Wake(token) => self.service(token),
-            Command::SocketClosed(id) => {
+            Command::SocketClosed(id, ack) => {
                 self.listeners.retain(|_, l| l.link.socket_id != id);
+                if let Some(ack) = ack {
+                    let _ = ack.send(());
+                }
                 let tokens: Vec<usize> = self
                     .conns
                     .iter()

@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::context::Context;
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::error::{Error, Result, SendError};
-use crate::io::{Command, SocketEvent, SocketLink, SocketState};
+use crate::io::{Command, IoHandle, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
 use crate::pipe::{Notifier, PipeEnd, PushError, pipe};
@@ -41,6 +41,8 @@ pub(crate) struct SocketCore {
     lb: LoadBalancer,
     fq: FairQueue,
     last_endpoint: Option<String>,
+    /// The I/O threads serving this socket's listeners.
+    listener_io: Vec<IoHandle>,
 }
 
 impl SocketCore {
@@ -62,6 +64,7 @@ impl SocketCore {
             lb: LoadBalancer::new(),
             fq: FairQueue::new(),
             last_endpoint: None,
+            listener_io: Vec::new(),
         })
     }
 
@@ -123,12 +126,15 @@ impl SocketCore {
                 return Ok(());
             }
         };
-        let io = self.ctx.inner.pick_io();
+        let io = self.ctx.inner.pick_io().clone();
         io.send(Command::Listen {
             token: io.token(),
             listener,
             link: self.link(),
         });
+        if !self.listener_io.iter().any(|h| h.same_thread(&io)) {
+            self.listener_io.push(io);
+        }
         self.last_endpoint = Some(resolved);
         Ok(())
     }
@@ -323,8 +329,16 @@ impl Drop for SocketCore {
         // pipes go, and SocketClosed reaches connections that have no pipe yet.
         self.state.close(self.options.linger);
         inproc::unbind_all(&self.ctx.inner, self.id);
+        let (ack_tx, ack_rx) = crossbeam_channel::unbounded();
         for io in self.ctx.inner.io_threads() {
-            io.send(Command::SocketClosed(self.id));
+            let hosts_listener = self.listener_io.iter().any(|h| h.same_thread(io));
+            let ack = hosts_listener.then(|| ack_tx.clone());
+            io.send(Command::SocketClosed(self.id, ack));
+        }
+        // Wait (briefly) for the listeners to close, so the endpoints can be bound again as
+        // soon as the socket is gone.
+        for _ in &self.listener_io {
+            let _ = ack_rx.recv_timeout(Duration::from_secs(1));
         }
         self.peers.clear();
         self.ctx.inner.remove_socket(self.id);

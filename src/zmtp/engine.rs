@@ -127,9 +127,9 @@ impl Engine {
     /// The input buffer: the I/O layer reads into its spare capacity (reserving first if it
     /// wants more room), then calls [`poll_event`](Engine::poll_event).
     ///
-    /// Whenever `poll_event` returns `Ok(None)` the buffer has at least [`READ_RESERVE`](super::decoder::READ_RESERVE) spare
-    /// bytes, more while a large frame arrives (growing with what has been received, never
-    /// with what the peer announced).
+    /// Whenever `poll_event` returns `Ok(None)` the buffer has at least
+    /// [`READ_RESERVE`](super::decoder::READ_RESERVE) spare bytes, more while a large frame
+    /// arrives (growing with what has been received, never with what the peer announced).
     pub fn read_buf(&mut self) -> &mut BytesMut {
         self.input.buf()
     }

@@ -34,3 +34,24 @@ pub fn endpoint(t: Transport) -> String {
         Transport::Tcp => "tcp://127.0.0.1:*".to_string(),
     }
 }
+
+/// An ipc endpoint in the temp dir that nothing listens on.
+pub fn unused_ipc() -> String {
+    endpoint(Transport::Ipc)
+}
+
+/// Retries `f` until it returns `Some` or `TIMEOUT` passes; for conditions only polling can
+/// observe (a peer's connection state has no event to wait on).
+pub fn eventually<T>(mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not met in time"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
