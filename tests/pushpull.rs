@@ -327,3 +327,30 @@ fn invalid_endpoints_are_rejected() {
 fn libc_einval() -> i32 {
     22
 }
+
+#[test]
+fn closing_push_mid_stream_still_delivers_everything_it_accepted() {
+    // Regression: the I/O thread once saw the pipe closed before the socket's close, and
+    // dropped the connection without lingering, losing the tail of the stream.
+    for round in 0..5 {
+        let ctx = Context::new();
+        let (pull, ep) = pull_bound(&ctx, Transport::Tcp);
+        let push = Push::new(&ctx).unwrap();
+        // No limit, so the whole stream is queued when the socket closes and must linger.
+        push.set_sndhwm(0).unwrap();
+        push.connect(&ep).unwrap();
+        let count = 20_000u32;
+        for i in 0..count {
+            let mut b = vec![0u8; 1024];
+            b[..4].copy_from_slice(&i.to_be_bytes());
+            push.send(b).unwrap();
+        }
+        drop(push);
+        for i in 0..count {
+            let m = pull
+                .recv()
+                .unwrap_or_else(|e| panic!("round {round}: lost from {i}: {e}"));
+            assert_eq!(&body(&m)[..4], &i.to_be_bytes());
+        }
+    }
+}

@@ -145,11 +145,7 @@ impl Connection {
         if let Some(p) = &self.pipe {
             p.clear_pending();
         }
-        if self.linger_until.is_none()
-            && let Some(linger) = self.link.state.closed()
-        {
-            self.linger_until = Some(linger.map(|d| cx.now + d));
-        }
+        self.note_socket_closed(cx.now);
         if self.pipe.is_none() && self.linger_until.is_some() {
             // Closed before the handshake finished: nothing queued for this peer.
             return Verdict::Remove;
@@ -168,8 +164,20 @@ impl Connection {
         self.linger_verdict(cx)
     }
 
+    /// Starts the linger clock once the socket has closed.
+    fn note_socket_closed(&mut self, now: Instant) {
+        if self.linger_until.is_none()
+            && let Some(linger) = self.link.state.closed()
+        {
+            self.linger_until = Some(linger.map(|d| now + d));
+        }
+    }
+
     fn linger_verdict(&mut self, cx: &mut Cx<'_>) -> Verdict {
         let peer_gone = self.pipe.as_ref().is_some_and(PipeEnd::is_peer_gone);
+        // The socket records its close before it drops its pipes, so a gone peer read here
+        // guarantees the close is visible too, even if it happened during this service.
+        self.note_socket_closed(cx.now);
         match self.linger_until {
             // The socket dropped this pipe without closing (e.g. a PAIR that already has a
             // peer): the connection has no one to serve.

@@ -93,7 +93,8 @@ impl Decoder {
 mod tests {
     use super::*;
 
-    const HUGE_HEADER: [u8; 9] = [0x02, 0x80, 0, 0, 0, 0, 0, 0, 0];
+    /// 2^62 bytes: possible in principle, so the decoder waits for it.
+    const HUGE_HEADER: [u8; 9] = [0x02, 0x40, 0, 0, 0, 0, 0, 0, 0];
 
     fn accept_all(_: &FrameHeader) -> Result<(), ProtocolError> {
         Ok(())
@@ -130,6 +131,17 @@ mod tests {
         d.buf().extend_from_slice(b"\x00\x05");
         let err = ProtocolError::MessageTooLarge { size: 5, max: 4 };
         assert_eq!(d.next_frame(accept_all), Err(err));
+    }
+
+    #[test]
+    fn frame_larger_than_any_buffer_is_refused_from_its_header() {
+        let mut d = Decoder::new(None);
+        d.buf()
+            .extend_from_slice(&[0x02, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(matches!(
+            d.next_frame(accept_all),
+            Err(ProtocolError::MessageTooLarge { size, .. }) if size == 1 << 63
+        ));
     }
 
     #[test]

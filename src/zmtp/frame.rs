@@ -120,14 +120,20 @@ pub fn check_size(body_len: u64, max: Option<u64>) -> Result<usize, ProtocolErro
             max,
         });
     }
-    // Leave room for the header so `header_len + body_len` cannot overflow either.
-    usize::try_from(body_len)
-        .ok()
-        .filter(|&n| n <= usize::MAX - MAX_HEADER_LEN)
-        .ok_or(ProtocolError::MessageTooLarge {
+    // No buffer can exceed isize::MAX bytes, so a larger body can never complete: refuse it
+    // at once rather than hold the connection open (libzmq fails its allocation here). The
+    // header's room keeps `header_len + body_len` from overflowing too.
+    const LARGEST: u64 = isize::MAX as u64 - MAX_HEADER_LEN as u64;
+    if body_len > LARGEST {
+        return Err(ProtocolError::MessageTooLarge {
             size: body_len,
-            max: u64::try_from(usize::MAX - MAX_HEADER_LEN).unwrap_or(u64::MAX),
-        })
+            max: LARGEST,
+        });
+    }
+    usize::try_from(body_len).map_err(|_| ProtocolError::MessageTooLarge {
+        size: body_len,
+        max: LARGEST,
+    })
 }
 
 #[cfg(test)]
