@@ -354,3 +354,31 @@ fn closing_push_mid_stream_still_delivers_everything_it_accepted() {
         }
     }
 }
+
+#[test]
+fn ipc_wildcard_and_abstract_endpoints_carry_messages() {
+    let ctx = Context::new();
+    for ep in [
+        "ipc://*".to_string(),
+        format!("ipc://@ferrozmq-test-{}", std::process::id()),
+    ] {
+        let pull = Pull::new(&ctx).unwrap();
+        pull.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+        pull.bind(&ep).unwrap();
+        let bound = pull.last_endpoint().unwrap();
+        assert!(bound.starts_with("ipc://") && bound != "ipc://*", "{bound}");
+        let push = push_to(&ctx, &bound);
+        push.send("over ipc").unwrap();
+        assert_eq!(body(&pull.recv().unwrap()), b"over ipc");
+    }
+}
+
+#[test]
+fn ipc_socket_file_is_removed_when_the_socket_closes() {
+    let ctx = Context::new();
+    let (pull, ep) = pull_bound(&ctx, Transport::Ipc);
+    let path = std::path::PathBuf::from(ep.trim_start_matches("ipc://"));
+    assert!(path.exists());
+    drop(pull);
+    assert!(!path.exists());
+}
