@@ -183,7 +183,9 @@ impl PipeEnd {
     fn after_pull(&self) {
         let writer = 1 - self.side;
         let blocked = &self.shared.writer_blocked[writer];
-        if blocked.load(Ordering::Relaxed)
+        // SeqCst pairs with the writer's SeqCst store and re-check of the length: of the two
+        // orders, at least one side sees the other, so a blocked writer is never missed.
+        if blocked.load(Ordering::SeqCst)
             && self.rx.len() <= self.shared.hwm[writer] / 2
             && blocked.swap(false, Ordering::SeqCst)
         {

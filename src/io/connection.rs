@@ -62,6 +62,9 @@ pub(super) struct Connection {
     writable: bool,
     /// Set once the socket closed: `Some(deadline)`, or `None` to linger forever.
     linger_until: Option<Option<Instant>>,
+    /// The earliest deadline already in the thread's timer heap, so each service does not
+    /// add another entry for the same deadline.
+    timer: Option<Instant>,
 }
 
 impl Connection {
@@ -82,6 +85,7 @@ impl Connection {
             readable: true,
             writable: true,
             linger_until: None,
+            timer: None,
         }
     }
 
@@ -107,6 +111,7 @@ impl Connection {
             readable: false,
             writable: false,
             linger_until: None,
+            timer: None,
         }
     }
 
@@ -142,6 +147,9 @@ impl Connection {
 
     /// Does all the work the connection can do now.
     pub fn service(&mut self, cx: &mut Cx<'_>) -> Verdict {
+        if self.timer.is_some_and(|t| t <= cx.now) {
+            self.timer = None;
+        }
         if let Some(p) = &self.pipe {
             p.clear_pending();
         }
@@ -152,7 +160,11 @@ impl Connection {
         }
         let result = match self.phase {
             Phase::Idle if cx.now >= self.retry_at => self.start_connect(cx),
-            Phase::Idle => Ok(()),
+            Phase::Idle => {
+                // An earlier timer may have fired first; keep the retry on the heap.
+                self.schedule(cx, self.retry_at);
+                Ok(())
+            }
             Phase::Connecting => self.finish_connect(cx),
             Phase::Open => self.pump(cx),
         };
@@ -192,12 +204,20 @@ impl Connection {
                 match deadline {
                     Some(d) if cx.now >= d => Verdict::Remove,
                     Some(d) => {
-                        cx.timers.add(d, self.token);
+                        self.schedule(cx, d);
                         Verdict::Keep
                     }
                     None => Verdict::Keep,
                 }
             }
+        }
+    }
+
+    /// Asks the thread to service this connection at `at`, unless an earlier call is due.
+    fn schedule(&mut self, cx: &mut Cx<'_>, at: Instant) {
+        if self.timer.is_none_or(|t| at < t) {
+            cx.timers.add(at, self.token);
+            self.timer = Some(at);
         }
     }
 
@@ -219,7 +239,7 @@ impl Connection {
         self.attempt = self.attempt.saturating_add(1);
         self.phase = Phase::Idle;
         self.retry_at = cx.now + delay;
-        cx.timers.add(self.retry_at, self.token);
+        self.schedule(cx, self.retry_at);
         Verdict::Keep
     }
 
@@ -295,7 +315,7 @@ impl Connection {
             && !engine.is_ready()
             && let Some(t) = engine.poll_timeout()
         {
-            cx.timers.add(t, self.token);
+            self.schedule(cx, t);
         }
         Ok(())
     }
