@@ -1,9 +1,11 @@
 //! Fair queueing: take from each pipe with input in turn (PULL, SUB, DEALER, ROUTER).
 
-/// Round-robin position for receiving over a changing set of pipes, numbered `0..n`.
+use super::cursor::Cursor;
+
+/// Round-robin for receiving over a changing set of pipes, numbered `0..n`.
 #[derive(Debug, Default, Clone)]
 pub struct FairQueue {
-    next: usize,
+    cursor: Cursor,
 }
 
 impl FairQueue {
@@ -19,10 +21,9 @@ impl FairQueue {
         n: usize,
         mut attempt: impl FnMut(usize) -> Option<M>,
     ) -> Option<(usize, M)> {
-        for k in 0..n {
-            let i = (self.next + k) % n;
+        for i in self.cursor.order(n) {
             if let Some(m) = attempt(i) {
-                self.next = (i + 1) % n;
+                self.cursor.used(i, n);
                 return Some((i, m));
             }
         }
@@ -31,12 +32,7 @@ impl FairQueue {
 
     /// Keeps the position in range after a pipe was swap-removed from a set that now has `n`.
     pub fn pipe_removed(&mut self, removed: usize, n: usize) {
-        if self.next == n && removed < n {
-            self.next = removed;
-        }
-        if self.next >= n {
-            self.next = 0;
-        }
+        self.cursor.pipe_removed(removed, n);
     }
 }
 

@@ -1,9 +1,11 @@
 //! Load balancing: round-robin over the pipes that can take a message (PUSH, DEALER, REQ).
 
-/// Round-robin position over a changing set of pipes, numbered `0..n`.
+use super::cursor::Cursor;
+
+/// Round-robin over a changing set of pipes, numbered `0..n`.
 #[derive(Debug, Default, Clone)]
 pub struct LoadBalancer {
-    next: usize,
+    cursor: Cursor,
 }
 
 impl LoadBalancer {
@@ -21,11 +23,10 @@ impl LoadBalancer {
         mut msg: M,
         mut attempt: impl FnMut(usize, M) -> Result<(), M>,
     ) -> Result<usize, M> {
-        for k in 0..n {
-            let i = (self.next + k) % n;
+        for i in self.cursor.order(n) {
             match attempt(i, msg) {
                 Ok(()) => {
-                    self.next = (i + 1) % n;
+                    self.cursor.used(i, n);
                     return Ok(i);
                 }
                 Err(m) => msg = m,
@@ -37,15 +38,7 @@ impl LoadBalancer {
     /// Keeps the position fair after pipe `removed` was swap-removed from a set that now has
     /// `n` pipes.
     pub fn pipe_removed(&mut self, removed: usize, n: usize) {
-        if n == 0 || self.next > n {
-            self.next = 0;
-        } else if self.next == n && removed < n {
-            // The last pipe moved into `removed`: it keeps its turn.
-            self.next = removed;
-        }
-        if self.next >= n {
-            self.next = 0;
-        }
+        self.cursor.pipe_removed(removed, n);
     }
 }
 

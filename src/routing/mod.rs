@@ -1,6 +1,7 @@
 //! Pure routing strategies: which pipe a message goes to or comes from. No I/O, no threads:
 //! pipes are indices and the attempts are closures, so every rule is testable by calls alone.
 
+pub mod cursor;
 pub mod fq;
 pub mod lb;
 
