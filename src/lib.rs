@@ -35,6 +35,7 @@ mod io;
 pub mod message;
 mod options;
 mod pipe;
+mod poll;
 pub mod routing;
 mod signal;
 mod socket;
@@ -45,5 +46,8 @@ pub mod zmtp;
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::Message;
-pub use socket::{Pair, Pull, Push};
+pub use poll::{PollItem, poll, proxy};
+pub use socket::{
+    Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Sub, XPub, XSub,
+};
 pub use socket_type::SocketType;

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::pipe::PipeConfig;
+
 /// The options a socket carries. Values follow libzmq's meaning; `None` stands for libzmq's -1
 /// ("infinite" or "no limit"), and a high-water mark of 0 means no limit.
 #[derive(Debug, Clone)]
@@ -31,6 +33,39 @@ pub(crate) struct Options {
     pub routing_id: Bytes,
     /// ZMQ_IPV6: resolve and bind IPv6 too (default off).
     pub ipv6: bool,
+    /// ZMQ_IMMEDIATE: queue messages only to completed connections (default off).
+    pub immediate: bool,
+    /// ZMQ_CONFLATE: keep only the newest message in each queue (default off).
+    pub conflate: bool,
+    /// ZMQ_ROUTER_MANDATORY: unroutable messages fail instead of vanishing (default off).
+    pub router_mandatory: bool,
+    /// ZMQ_ROUTER_HANDOVER: a new peer with a taken routing id takes it over (default off).
+    pub router_handover: bool,
+    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default off).
+    pub probe_router: bool,
+    /// ZMQ_REQ_RELAXED: allow a new request before the reply to the last (default off).
+    pub req_relaxed: bool,
+    /// ZMQ_REQ_CORRELATE: tag requests and accept only the matching reply (default off).
+    pub req_correlate: bool,
+    /// ZMQ_XPUB_VERBOSE: pass every subscription up, not only new ones (default off).
+    pub xpub_verbose: bool,
+    /// ZMQ_HEARTBEAT_IVL: send a PING this often (default 0 = never).
+    pub heartbeat_ivl: Option<Duration>,
+    /// ZMQ_HEARTBEAT_TTL: how long the peer may wait for our traffic (default 0 = no limit).
+    pub heartbeat_ttl: Option<Duration>,
+    /// ZMQ_HEARTBEAT_TIMEOUT: silence after a PING that ends the connection (default: the
+    /// interval).
+    pub heartbeat_timeout: Option<Duration>,
+    /// ZMQ_TCP_KEEPALIVE: `None` leaves the OS default (libzmq's -1).
+    pub tcp_keepalive: Option<bool>,
+    /// ZMQ_TCP_KEEPALIVE_IDLE: idle time before probes (default: the OS's).
+    pub tcp_keepalive_idle: Option<Duration>,
+    /// ZMQ_TCP_KEEPALIVE_CNT: probes before giving up (default: the OS's).
+    pub tcp_keepalive_cnt: Option<u32>,
+    /// ZMQ_TCP_KEEPALIVE_INTVL: time between probes (default: the OS's).
+    pub tcp_keepalive_intvl: Option<Duration>,
+    /// ZMQ_CONNECT_TIMEOUT: how long a tcp connect may take (default 0 = the OS's).
+    pub connect_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -47,11 +82,35 @@ impl Default for Options {
             handshake_ivl: Some(Duration::from_secs(30)),
             routing_id: Bytes::new(),
             ipv6: false,
+            immediate: false,
+            conflate: false,
+            router_mandatory: false,
+            router_handover: false,
+            probe_router: false,
+            req_relaxed: false,
+            req_correlate: false,
+            xpub_verbose: false,
+            heartbeat_ivl: None,
+            heartbeat_ttl: None,
+            heartbeat_timeout: None,
+            tcp_keepalive: None,
+            tcp_keepalive_idle: None,
+            tcp_keepalive_cnt: None,
+            tcp_keepalive_intvl: None,
+            connect_timeout: None,
         }
     }
 }
 
 impl Options {
+    /// How a pipe between this socket and an I/O connection queues: side 0 is the socket.
+    pub fn pipe_config(&self) -> PipeConfig {
+        PipeConfig {
+            hwm: [self.sndhwm, self.rcvhwm],
+            conflate: [self.conflate; 2],
+        }
+    }
+
     /// The wait before reconnect attempt number `attempt` (0 = first): RECONNECT_IVL, doubled
     /// each attempt up to RECONNECT_IVL_MAX when that is larger than RECONNECT_IVL.
     pub fn reconnect_delay(&self, attempt: u32) -> Option<Duration> {

@@ -1,7 +1,7 @@
 //! Pipes: a pair of queues joining a socket to one peer (an I/O connection, or another
 //! socket for inproc), each bounded by a high-water mark, with wake-ups on edges only.
 
-use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
@@ -59,6 +59,7 @@ impl Notifier {
 }
 
 struct Shared {
+    id: u64,
     /// How to wake side 0 and side 1.
     notifiers: [Notifier; 2],
     /// Per direction, indexed by the writing side: the writer found the queue full.
@@ -69,12 +70,26 @@ struct Shared {
     closed: [AtomicBool; 2],
 }
 
+static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How each direction of a new pipe queues, indexed by the writing side.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PipeConfig {
+    /// Capacity in messages (0 = unbounded).
+    pub hwm: [usize; 2],
+    /// Keep only the newest message (ZMQ_CONFLATE): the writer replaces what is queued.
+    pub conflate: [bool; 2],
+}
+
 /// One end of a pipe: sends towards the other end and receives from it.
 pub(crate) struct PipeEnd {
     shared: Arc<Shared>,
     side: usize,
     tx: Sender<Message>,
     rx: Receiver<Message>,
+    /// With CONFLATE, a receiver of our own outgoing queue, to discard what the newer
+    /// message replaces.
+    replace: Option<Receiver<Message>>,
 }
 
 /// Why a message could not be queued.
@@ -85,27 +100,39 @@ pub(crate) enum PushError {
     Closed(Message),
 }
 
-/// Creates a pipe. `hwm[i]` bounds the messages side `i` may have queued towards the other.
-pub(crate) fn pipe(notifiers: [Notifier; 2], hwm: [usize; 2]) -> (PipeEnd, PipeEnd) {
+/// Creates a pipe with per-direction settings.
+pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEnd, PipeEnd) {
+    let mut hwm = config.hwm;
+    for (h, c) in hwm.iter_mut().zip(config.conflate) {
+        if c {
+            // A conflating queue never fills: the newest message replaces the others.
+            *h = 0;
+        }
+    }
     // Unbounded channels allocate their slots lazily, so an idle pipe costs little memory;
     // the high-water mark is enforced on the length instead.
     let (tx01, rx01) = crossbeam_channel::unbounded();
     let (tx10, rx10) = crossbeam_channel::unbounded();
     let shared = Arc::new(Shared {
+        id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
         notifiers,
         writer_blocked: [AtomicBool::new(false), AtomicBool::new(false)],
         hwm,
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
     });
+    let replace0 = config.conflate[0].then(|| rx01.clone());
+    let replace1 = config.conflate[1].then(|| rx10.clone());
     let a = PipeEnd {
         shared: shared.clone(),
         side: 0,
+        replace: replace0,
         tx: tx01,
         rx: rx10,
     };
     let b = PipeEnd {
         shared,
         side: 1,
+        replace: replace1,
         tx: tx10,
         rx: rx01,
     };
@@ -113,6 +140,11 @@ pub(crate) fn pipe(notifiers: [Notifier; 2], hwm: [usize; 2]) -> (PipeEnd, PipeE
 }
 
 impl PipeEnd {
+    /// A number unique to this pipe within the process, the same at both ends.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
     /// Whether a send now would find room (used to pick a pipe before committing a message).
     pub fn can_send(&self) -> bool {
         let hwm = self.shared.hwm[self.side];
@@ -138,6 +170,9 @@ impl PipeEnd {
             if !self.can_send() {
                 return Err(PushError::Full(msg));
             }
+        }
+        if let Some(old) = &self.replace {
+            while old.try_recv().is_ok() {}
         }
         self.tx
             .send(msg)

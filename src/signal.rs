@@ -6,7 +6,7 @@
 //! the mutex only when a waiter is registered.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 /// A wake-up point for one socket.
@@ -14,7 +14,8 @@ use std::time::Instant;
 pub(crate) struct Signal {
     epoch: AtomicU64,
     waiters: AtomicUsize,
-    lock: Mutex<()>,
+    /// Other signals to pass each notification on to: pollers waiting on several sockets.
+    lock: Mutex<Vec<Arc<Signal>>>,
     cond: Condvar,
 }
 
@@ -35,9 +36,31 @@ impl Signal {
         if self.waiters.load(Ordering::SeqCst) == 0 {
             return;
         }
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.cond.notify_all();
+        // Lock order is always socket signal, then watcher: a watcher never takes a
+        // socket's lock while holding its own.
+        for w in watchers.iter() {
+            w.notify();
+        }
+    }
+
+    /// Passes every later notification on to `watcher` until [`Signal::unwatch`].
+    pub fn watch(&self, watcher: &Arc<Signal>) {
+        let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        watchers.push(watcher.clone());
+        // Counted as a waiter so notify takes the slow path that reaches watchers.
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Stops passing notifications on to `watcher`.
+    pub fn unwatch(&self, watcher: &Arc<Signal>) {
+        let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = watchers.iter().position(|w| Arc::ptr_eq(w, watcher)) {
+            watchers.swap_remove(i);
+            self.waiters.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
     /// Announces a waiter. The caller must re-check its condition after this and then call
@@ -85,7 +108,6 @@ impl Signal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::time::Duration;
 
     #[test]
@@ -103,6 +125,20 @@ mod tests {
         let key = s.prepare();
         s.notify();
         assert!(s.wait(key, Some(Instant::now() + Duration::from_secs(5))));
+    }
+
+    #[test]
+    fn watcher_hears_notifications_until_unwatched() {
+        let socket = Signal::new();
+        let poller = Arc::new(Signal::new());
+        socket.watch(&poller);
+        let key = poller.prepare();
+        socket.notify();
+        assert!(poller.wait(key, Some(Instant::now() + Duration::from_secs(5))));
+        socket.unwatch(&poller);
+        let key = poller.prepare();
+        socket.notify();
+        assert!(!poller.wait(key, Some(Instant::now() + Duration::from_millis(10))));
     }
 
     #[test]

@@ -191,3 +191,35 @@ fn garbage_after_ready_is_closed_and_good_peer_keeps_flowing() {
         rig.good_peer_still_flows();
     }
 }
+
+#[test]
+fn last_message_before_the_peer_hangs_up_wakes_the_receiver_at_once() {
+    // Regression: a peer's final message and its disconnect arriving in one read left the
+    // message in the pipe without waking the socket, which then sat out its whole timeout.
+    // Both ends share the context's one I/O thread, so the PUSH side writes and closes in
+    // one pass and the PULL side then finds the data and the FIN together.
+    let ctx = ferrozmq::Context::new();
+    for _ in 0..5 {
+        let push = ferrozmq::Push::new(&ctx).unwrap();
+        push.bind("tcp://127.0.0.1:*").unwrap();
+        let pull = ferrozmq::Pull::new(&ctx).unwrap();
+        pull.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+        pull.set_linger(Some(Duration::ZERO)).unwrap();
+        pull.connect(&push.last_endpoint().unwrap()).unwrap();
+        // The receiver must already be asleep when the message lands; the pause only makes
+        // that likely, the test passes either way once the wake-up is right.
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            push.send("last").unwrap();
+        });
+        let start = Instant::now();
+        let msg = pull.recv().unwrap();
+        sender.join().unwrap();
+        assert_eq!(&msg.frames()[0][..], b"last");
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}

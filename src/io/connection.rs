@@ -10,8 +10,11 @@ use super::timers::Timers;
 use super::{IoHandle, SocketEvent, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::message::Message;
-use crate::pipe::{Notifier, PipeEnd, PushError, pipe};
+use crate::pipe::{Notifier, PipeEnd, PushError, pipe_with};
+use crate::routing::Trie;
+use crate::socket_type::SocketType;
 use crate::transport::{Stream, ipc, tcp};
+use crate::zmtp::command::encode_subscription_message;
 use crate::zmtp::{Engine, EngineConfig, Event, PeerInfo};
 
 /// Bytes asked of the kernel per read.
@@ -58,6 +61,8 @@ pub(super) struct Connection {
     pipe: Option<PipeEnd>,
     /// A decoded message the socket's full pipe could not take yet.
     stalled: Option<Message>,
+    /// Messages went into the pipe since the socket was last woken.
+    unflushed: bool,
     readable: bool,
     writable: bool,
     /// Set once the socket closed: `Some(deadline)`, or `None` to linger forever.
@@ -65,11 +70,23 @@ pub(super) struct Connection {
     /// The earliest deadline already in the thread's timer heap, so each service does not
     /// add another entry for the same deadline.
     timer: Option<Instant>,
+    /// The listener that accepted this connection (unbind closes its connections too).
+    listener: Option<usize>,
+    /// When the current connect attempt gives up (CONNECT_TIMEOUT).
+    connect_deadline: Option<Instant>,
+    /// For SUB and XSUB: the subscriptions sent upstream, to send again after a reconnect.
+    sent_subscriptions: Trie,
 }
 
 impl Connection {
     /// A connection accepted by a listener, starting its handshake.
-    pub fn accepted(token: usize, stream: Stream, link: SocketLink, now: Instant) -> Connection {
+    pub fn accepted(
+        token: usize,
+        listener: usize,
+        stream: Stream,
+        link: SocketLink,
+        now: Instant,
+    ) -> Connection {
         let engine = Engine::new(engine_config(&link), now);
         Connection {
             token,
@@ -82,10 +99,14 @@ impl Connection {
             engine: Some(engine),
             pipe: None,
             stalled: None,
+            unflushed: false,
             readable: true,
             writable: true,
             linger_until: None,
             timer: None,
+            listener: Some(listener),
+            connect_deadline: None,
+            sent_subscriptions: Trie::new(),
         }
     }
 
@@ -94,7 +115,7 @@ impl Connection {
         token: usize,
         endpoint: Endpoint,
         link: SocketLink,
-        pipe: PipeEnd,
+        pipe: Option<PipeEnd>,
         now: Instant,
     ) -> Connection {
         Connection {
@@ -106,18 +127,27 @@ impl Connection {
             phase: Phase::Idle,
             stream: None,
             engine: None,
-            pipe: Some(pipe),
+            pipe,
             stalled: None,
+            unflushed: false,
             readable: false,
             writable: false,
             linger_until: None,
             timer: None,
+            listener: None,
+            connect_deadline: None,
+            sent_subscriptions: Trie::new(),
         }
     }
 
     /// The id of the socket this connection serves.
     pub fn socket_id(&self) -> u64 {
         self.link.socket_id
+    }
+
+    /// The listener that accepted this connection, if a listener did.
+    pub fn listener(&self) -> Option<usize> {
+        self.listener
     }
 
     /// Registers the stream with the poll.
@@ -155,7 +185,8 @@ impl Connection {
         }
         self.note_socket_closed(cx.now);
         if self.pipe.is_none() && self.linger_until.is_some() {
-            // Closed before the handshake finished: nothing queued for this peer.
+            // Closed before the handshake finished (or, with IMMEDIATE, while disconnected):
+            // nothing is queued for this peer.
             return Verdict::Remove;
         }
         let result = match self.phase {
@@ -168,6 +199,7 @@ impl Connection {
             Phase::Connecting => self.finish_connect(cx),
             Phase::Open => self.pump(cx),
         };
+        self.wake_socket();
         if let Err(reason) = result
             && let Verdict::Remove = self.lost(cx, reason)
         {
@@ -233,6 +265,11 @@ impl Connection {
         if self.endpoint.is_none() {
             return Verdict::Remove;
         }
+        if self.link.options.immediate {
+            // IMMEDIATE: the pipe lives only as long as a connection.
+            self.pipe = None;
+        }
+        self.connect_deadline = None;
         let Some(delay) = self.link.options.reconnect_delay(self.attempt) else {
             return Verdict::Remove;
         };
@@ -263,7 +300,9 @@ impl Connection {
             Endpoint::Tcp { host, port } => {
                 let addr = resolve_tcp(host, *port, self.link.options.ipv6)
                     .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
-                Stream::Tcp(tcp::connect(addr)?)
+                let s = tcp::connect(addr)?;
+                tcp::keepalive(&s, &self.link.options);
+                Stream::Tcp(s)
             }
             Endpoint::Ipc(addr) => Stream::Ipc(ipc::connect(addr)?),
             Endpoint::Inproc(_) => return Err(io::ErrorKind::Unsupported.into()),
@@ -271,6 +310,11 @@ impl Connection {
         self.stream = Some(stream);
         self.register(cx.registry)?;
         self.phase = Phase::Connecting;
+        if let Some(t) = self.link.options.connect_timeout {
+            let deadline = cx.now + t;
+            self.connect_deadline = Some(deadline);
+            self.schedule(cx, deadline);
+        }
         Ok(())
     }
 
@@ -282,12 +326,16 @@ impl Connection {
             return Err(e);
         }
         if !stream.is_connected() {
+            if self.connect_deadline.is_some_and(|d| cx.now >= d) {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
             if self.readable {
                 // Readiness without a connection: the attempt failed (refused, reset).
                 return Err(io::ErrorKind::ConnectionRefused.into());
             }
             return Ok(());
         }
+        self.connect_deadline = None;
         self.engine = Some(Engine::new(engine_config(&self.link), cx.now));
         self.phase = Phase::Open;
         self.readable = true;
@@ -300,8 +348,8 @@ impl Connection {
         let Some(engine) = &mut self.engine else {
             return Ok(());
         };
-        if engine.handle_timeout(cx.now).is_err() {
-            return Err(io::ErrorKind::TimedOut.into());
+        if let Err(e) = engine.handle_timeout(cx.now) {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, e));
         }
         loop {
             self.read_input(cx)?;
@@ -311,10 +359,7 @@ impl Connection {
                 break;
             }
         }
-        if let Some(engine) = &self.engine
-            && !engine.is_ready()
-            && let Some(t) = engine.poll_timeout()
-        {
+        if let Some(t) = self.engine.as_ref().and_then(Engine::poll_timeout) {
             self.schedule(cx, t);
         }
         Ok(())
@@ -322,15 +367,13 @@ impl Connection {
 
     /// Reads and decodes until the kernel has nothing more or the socket's pipe is full.
     fn read_input(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
-        let mut delivered = false;
-        if let Some(msg) = self.stalled.take() {
-            if !self.deliver(msg) {
-                return Ok(());
-            }
-            delivered = true;
+        if let Some(msg) = self.stalled.take()
+            && !self.deliver(msg)
+        {
+            return Ok(());
         }
         loop {
-            delivered |= self.decode(cx)?;
+            self.decode(cx)?;
             if self.stalled.is_some() || !self.readable {
                 break;
             }
@@ -352,15 +395,24 @@ impl Connection {
                 Err(e) => return Err(e),
             }
         }
-        if delivered && let Some(p) = &self.pipe {
-            p.flush();
-        }
+        self.wake_socket();
         Ok(())
     }
 
-    /// Decodes buffered input; returns whether a message went into the pipe.
-    fn decode(&mut self, cx: &mut Cx<'_>) -> io::Result<bool> {
-        let mut delivered = false;
+    /// Wakes the socket once for everything delivered since the last wake. Every exit of a
+    /// service passes here, errors included: a peer's last messages often arrive in the
+    /// same read as its disconnect.
+    fn wake_socket(&mut self) {
+        if self.unflushed
+            && let Some(p) = &self.pipe
+        {
+            p.flush();
+        }
+        self.unflushed = false;
+    }
+
+    /// Decodes buffered input into the pipe until it is empty or the pipe is full.
+    fn decode(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
         while self.stalled.is_none() {
             let Some(engine) = &mut self.engine else {
                 break;
@@ -370,13 +422,21 @@ impl Connection {
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             match event {
                 None => break,
-                Some(Event::Message(msg)) => delivered |= self.deliver(msg),
+                Some(Event::Message(msg)) => {
+                    self.deliver(msg);
+                }
                 Some(Event::Ready(peer)) => self.on_handshake(cx, peer)?,
-                // Subscriptions matter only to PUB/XPUB, which this build does not have yet.
-                Some(_) => {}
+                // A 3.1 SUBSCRIBE/CANCEL reaches the socket in the 3.0 message form, the one
+                // form PUB and XPUB then handle.
+                Some(Event::Subscribe(topic)) => {
+                    self.deliver(encode_subscription_message(true, &topic).into());
+                }
+                Some(Event::Cancel(topic)) => {
+                    self.deliver(encode_subscription_message(false, &topic).into());
+                }
             }
         }
-        Ok(delivered)
+        Ok(())
     }
 
     /// Queues an inbound message for the socket; false when the pipe is full and the
@@ -386,7 +446,10 @@ impl Connection {
             return false;
         };
         match pipe.push_quiet(msg) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.unflushed = true;
+                true
+            }
             Err(PushError::Full(msg)) => {
                 self.stalled = Some(msg);
                 false
@@ -398,26 +461,42 @@ impl Connection {
 
     fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
         self.attempt = 0;
-        if self.pipe.is_some() {
-            return Ok(());
-        }
-        let o = &self.link.options;
-        let (socket_end, io_end) = pipe(
-            [
-                Notifier::socket(self.link.signal.clone()),
-                Notifier::io(cx.io.clone(), self.token),
-            ],
-            [o.sndhwm, o.rcvhwm],
-        );
-        let event = SocketEvent::Attach {
-            pipe: socket_end,
-            peer_routing_id: peer.identity,
+        let event = match &self.pipe {
+            Some(pipe) => {
+                // A reconnect: the peer may be a new process, so the socket hears its id
+                // again, and a subscriber's subscriptions go out again before anything else.
+                for topic in self.sent_subscriptions.prefixes() {
+                    if let Some(engine) = &mut self.engine {
+                        engine.send_subscription(true, &topic);
+                    }
+                }
+                SocketEvent::PeerReady {
+                    pipe_id: pipe.id(),
+                    routing_id: peer.identity,
+                }
+            }
+            None => {
+                let (socket_end, io_end) = pipe_with(
+                    [
+                        Notifier::socket(self.link.signal.clone()),
+                        Notifier::io(cx.io.clone(), self.token),
+                    ],
+                    self.link.options.pipe_config(),
+                );
+                self.pipe = Some(io_end);
+                SocketEvent::Attach {
+                    pipe: socket_end,
+                    routing_id: peer.identity,
+                }
+            }
         };
-        if self.link.events.send(event).is_err() {
+        let new_pipe = matches!(event, SocketEvent::Attach { .. });
+        if self.link.events.send(event).is_err() && new_pipe {
+            // The socket is gone, so no one would read from this connection. A pipe made at
+            // connect outlives its socket while it lingers, and the news can be dropped.
             return Err(io::ErrorKind::NotConnected.into());
         }
         self.link.signal.notify();
-        self.pipe = Some(io_end);
         Ok(())
     }
 
@@ -429,9 +508,16 @@ impl Connection {
         if !engine.is_ready() {
             return false;
         }
+        let subscriber = matches!(self.link.socket_type, SocketType::Sub | SocketType::XSub);
         while engine.outbuf().len() < OUT_HIGH {
             match pipe.pull() {
-                Ok(Some(msg)) => engine.send(&msg),
+                Ok(Some(msg)) => {
+                    if subscriber {
+                        send_upstream(engine, &mut self.sent_subscriptions, &msg);
+                    } else {
+                        engine.send(&msg);
+                    }
+                }
                 Ok(None) | Err(()) => return false,
             }
         }
@@ -463,11 +549,35 @@ impl Connection {
     }
 }
 
-fn engine_config(link: &SocketLink) -> EngineConfig {
-    EngineConfig {
-        socket_type: link.socket_type,
-        routing_id: link.options.routing_id.clone(),
-        max_msg_size: link.options.maxmsgsize,
-        handshake_ivl: link.options.handshake_ivl,
+/// Sends what a SUB or XSUB queued: subscriptions in the form the peer's ZMTP version
+/// expects (the engine decides), remembered for the next reconnect; anything else as is.
+fn send_upstream(engine: &mut Engine, sent: &mut Trie, msg: &Message) {
+    let frames = msg.frames();
+    match frames {
+        [only] if matches!(only.first(), Some(0 | 1)) => {
+            let subscribe = only[0] == 1;
+            let topic = &only[1..];
+            if subscribe {
+                if !sent.contains(topic) {
+                    sent.add(topic);
+                }
+            } else {
+                sent.remove_all(topic);
+            }
+            engine.send_subscription(subscribe, topic);
+        }
+        _ => engine.send(msg),
     }
+}
+
+fn engine_config(link: &SocketLink) -> EngineConfig {
+    let o = &link.options;
+    let mut config = EngineConfig::new(link.socket_type);
+    config.routing_id = o.routing_id.clone();
+    config.max_msg_size = o.maxmsgsize;
+    config.handshake_ivl = o.handshake_ivl;
+    config.heartbeat_ivl = o.heartbeat_ivl;
+    config.heartbeat_ttl = o.heartbeat_ttl;
+    config.heartbeat_timeout = o.heartbeat_timeout;
+    config
 }

@@ -32,13 +32,17 @@ pub(crate) enum Command {
         link: SocketLink,
     },
     /// Connect (and keep reconnecting) to an endpoint; `pipe` is the I/O side of the
-    /// socket's pipe for this endpoint.
+    /// socket's pipe for this endpoint (`None` with IMMEDIATE: made per connection).
     Connect {
         token: usize,
         endpoint: Endpoint,
         link: SocketLink,
-        pipe: PipeEnd,
+        pipe: Option<PipeEnd>,
     },
+    /// Close a listener and the connections it accepted (unbind); `ack` once done.
+    Unlisten { token: usize, ack: Sender<()> },
+    /// Drop a connection made by connect, and its queued messages (disconnect).
+    Disconnect(usize),
     /// Something changed on a connection's pipe: look at it again.
     Wake(usize),
     /// The socket closed: stop its listeners and its connections that have no pipe yet.
@@ -127,9 +131,10 @@ impl SocketState {
 
 /// What an I/O thread tells a socket.
 pub(crate) enum SocketEvent {
-    /// A peer completed its handshake on a bound endpoint: a new pipe for the socket.
-    Attach {
-        pipe: PipeEnd,
-        peer_routing_id: Bytes,
-    },
+    /// A peer completed its handshake on a bound endpoint (or an IMMEDIATE connect, or an
+    /// inproc peer joined): a new pipe for the socket.
+    Attach { pipe: PipeEnd, routing_id: Bytes },
+    /// The peer behind an existing pipe (made at connect) completed a handshake, again after
+    /// each reconnect; it may bring a new routing id.
+    PeerReady { pipe_id: u64, routing_id: Bytes },
 }

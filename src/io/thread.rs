@@ -125,6 +125,20 @@ impl IoThread {
                 self.service(token);
             }
             Command::Wake(token) => self.service(token),
+            Command::Unlisten { token, ack } => {
+                self.listeners.remove(&token);
+                let accepted: Vec<usize> = self
+                    .conns
+                    .iter()
+                    .filter(|(_, c)| c.listener() == Some(token))
+                    .map(|(t, _)| *t)
+                    .collect();
+                for t in accepted {
+                    self.remove(t);
+                }
+                let _ = ack.send(());
+            }
+            Command::Disconnect(token) => self.remove(token),
             Command::SocketClosed(id, ack) => {
                 self.listeners.retain(|_, l| l.link.socket_id != id);
                 if let Some(ack) = ack {
@@ -154,7 +168,10 @@ impl IoThread {
                     let link = entry.link.clone();
                     let t = self.handle.token();
                     let now = Instant::now();
-                    let mut conn = Connection::accepted(t, stream, link, now);
+                    if let crate::transport::Stream::Tcp(s) = &stream {
+                        crate::transport::tcp::keepalive(s, &link.options);
+                    }
+                    let mut conn = Connection::accepted(t, token, stream, link, now);
                     if conn.register(self.poll.registry()).is_ok() {
                         self.conns.insert(t, conn);
                         self.service(t);
@@ -165,6 +182,12 @@ impl IoThread {
                 // accepted) leave the listener to the next readiness edge.
                 Err(_) => return,
             }
+        }
+    }
+
+    fn remove(&mut self, token: usize) {
+        if let Some(mut conn) = self.conns.remove(&token) {
+            conn.deregister(self.poll.registry());
         }
     }
 

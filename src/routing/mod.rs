@@ -4,6 +4,8 @@
 pub mod cursor;
 pub mod fq;
 pub mod lb;
+pub mod trie;
 
 pub use fq::FairQueue;
 pub use lb::LoadBalancer;
+pub use trie::Trie;

@@ -1,4 +1,5 @@
-//! The machinery every socket type shares: endpoints, pipes, blocking with timeouts, close.
+//! The machinery every socket type shares: pipes to peers, events from the I/O threads,
+//! blocking with timeouts, close. Per-pattern routing lives in `pattern` and `pubsub`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -6,48 +7,65 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 
+use super::endpoints::Endpoints;
+use super::pattern::PatternState;
 use crate::context::Context;
-use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::error::{Error, Result, SendError};
-use crate::io::{Command, IoHandle, SocketEvent, SocketLink, SocketState};
+use crate::io::{Command, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
-use crate::pipe::{Notifier, PipeEnd, PushError, pipe};
-use crate::routing::{FairQueue, LoadBalancer};
+use crate::pipe::PipeEnd;
+use crate::routing::{FairQueue, LoadBalancer, Trie};
 use crate::signal::Signal;
 use crate::socket_type::SocketType;
 use crate::transport::inproc::{self, InprocPeer};
-use crate::transport::{Listener, ipc, tcp};
 
 /// A pipe to one peer, with what the socket knows of that peer.
 pub(crate) struct Peer {
     pub pipe: PipeEnd,
-    #[allow(dead_code)]
+    /// ROUTER: the id messages to this peer are addressed with; others: the id it announced.
     pub routing_id: Bytes,
+    /// ROUTER: whether `routing_id` is settled (a pipe made at connect learns it later).
+    pub identified: bool,
+    /// PUB and XPUB: what this peer subscribed to.
+    pub subscriptions: Trie,
+}
+
+/// What a single non-blocking send attempt came to.
+pub(crate) enum Attempt {
+    Sent,
+    /// Nothing could take it now; the message comes back for the next try.
+    WouldBlock(Message),
+    /// It can never go (wrong state, unroutable); no point blocking.
+    Failed(Error, Message),
 }
 
 /// The state behind every typed socket; lives in a `RefCell` (sockets are `Send`, not
 /// `Sync`, as libzmq sockets are not thread-safe).
-pub(crate) struct SocketCore {
-    ctx: Context,
-    id: u64,
-    kind: SocketType,
-    pub options: Options,
-    signal: Arc<Signal>,
-    events_tx: Sender<SocketEvent>,
+#[doc(hidden)]
+pub struct SocketCore {
+    pub(super) ctx: Context,
+    pub(super) id: u64,
+    pub(super) kind: SocketType,
+    pub(crate) options: Options,
+    pub(super) signal: Arc<Signal>,
+    pub(super) events_tx: Sender<SocketEvent>,
     events_rx: Receiver<SocketEvent>,
-    state: Arc<SocketState>,
-    pub peers: Vec<Peer>,
-    lb: LoadBalancer,
-    fq: FairQueue,
-    last_endpoint: Option<String>,
-    /// The I/O threads serving this socket's listeners.
-    listener_io: Vec<IoHandle>,
+    pub(super) state: Arc<SocketState>,
+    pub(crate) peers: Vec<Peer>,
+    pub(super) lb: LoadBalancer,
+    pub(super) fq: FairQueue,
+    pub(super) pattern: PatternState,
+    pub(super) endpoints: Endpoints,
+    /// A message taken early to answer a readiness query; the next receive returns it.
+    pub(super) lookahead: Option<Message>,
+    /// Messages a PUB, XPUB or ROUTER dropped for peers at their high-water mark.
+    pub(super) dropped: u64,
 }
 
 impl SocketCore {
     /// A socket of `kind` in `ctx`.
-    pub fn new(ctx: &Context, kind: SocketType) -> Result<SocketCore> {
+    pub(crate) fn new(ctx: &Context, kind: SocketType) -> Result<SocketCore> {
         let signal = Arc::new(Signal::new());
         let id = ctx.inner.add_socket(&signal)?;
         let (events_tx, events_rx) = crossbeam_channel::unbounded();
@@ -63,22 +81,24 @@ impl SocketCore {
             peers: Vec::new(),
             lb: LoadBalancer::new(),
             fq: FairQueue::new(),
-            last_endpoint: None,
-            listener_io: Vec::new(),
+            pattern: PatternState::new(kind),
+            endpoints: Endpoints::default(),
+            lookahead: None,
+            dropped: 0,
         })
     }
 
-    /// The socket's type.
-    pub fn kind(&self) -> SocketType {
-        self.kind
+    /// The socket's wake-up point (the poller watches it).
+    pub(crate) fn signal(&self) -> &Arc<Signal> {
+        &self.signal
     }
 
-    /// The endpoint of the last successful bind or connect, resolved.
-    pub fn last_endpoint(&self) -> Option<String> {
-        self.last_endpoint.clone()
+    /// How many messages were dropped for peers at their high-water mark.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
     }
 
-    fn link(&self) -> SocketLink {
+    pub(super) fn link(&self) -> SocketLink {
         SocketLink {
             socket_id: self.id,
             socket_type: self.kind,
@@ -89,7 +109,7 @@ impl SocketCore {
         }
     }
 
-    fn inproc_peer(&self) -> InprocPeer {
+    pub(super) fn inproc_peer(&self) -> InprocPeer {
         InprocPeer {
             socket_id: self.id,
             socket_type: self.kind,
@@ -97,132 +117,70 @@ impl SocketCore {
             events: self.events_tx.clone(),
             sndhwm: self.options.sndhwm,
             rcvhwm: self.options.rcvhwm,
+            conflate: self.options.conflate,
             routing_id: self.options.routing_id.clone(),
         }
     }
 
-    fn check_open(&self) -> Result<()> {
+    pub(crate) fn check_open(&self) -> Result<()> {
         if self.ctx.inner.is_terminated() {
             return Err(Error::Terminated);
         }
         Ok(())
     }
 
-    /// Binds to an endpoint and starts accepting peers there.
-    pub fn bind(&mut self, endpoint: &str) -> Result<()> {
-        self.check_open()?;
-        let (listener, resolved) = match Endpoint::parse(endpoint)? {
-            Endpoint::Tcp { host, port } => {
-                let (l, ep) = tcp::bind(&host, port, self.options.ipv6)?;
-                (Listener::Tcp(l), ep)
-            }
-            Endpoint::Ipc(addr) => {
-                let (l, ep) = ipc::bind(&addr)?;
-                (Listener::Ipc(l), ep)
-            }
-            Endpoint::Inproc(name) => {
-                inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
-                self.last_endpoint = Some(endpoint.to_string());
-                return Ok(());
-            }
-        };
-        let io = self.ctx.inner.pick_io().clone();
-        io.send(Command::Listen {
-            token: io.token(),
-            listener,
-            link: self.link(),
-        });
-        if !self.listener_io.iter().any(|h| h.same_thread(&io)) {
-            self.listener_io.push(io);
-        }
-        self.last_endpoint = Some(resolved);
-        Ok(())
-    }
-
-    /// Connects to an endpoint. The pipe exists at once, so messages queue (up to the
-    /// high-water mark) before the connection is made, and across reconnects.
-    pub fn connect(&mut self, endpoint: &str) -> Result<()> {
-        self.check_open()?;
-        let parsed = Endpoint::parse(endpoint)?;
-        let pipe_end = match &parsed {
-            Endpoint::Inproc(name) => inproc::connect(&self.ctx.inner, name, &self.inproc_peer())?,
-            Endpoint::Tcp { host, port } => {
-                // Resolve now so a bad name fails here, as in libzmq; each attempt resolves again.
-                resolve_tcp(host, *port, self.options.ipv6)?;
-                self.start_connect(parsed)
-            }
-            Endpoint::Ipc(_) => self.start_connect(parsed),
-        };
-        self.attach(pipe_end, Bytes::new());
-        self.last_endpoint = Some(endpoint.to_string());
-        Ok(())
-    }
-
-    fn start_connect(&self, endpoint: Endpoint) -> PipeEnd {
-        let io = self.ctx.inner.pick_io();
-        let token = io.token();
-        let (mine, theirs) = pipe(
-            [
-                Notifier::socket(self.signal.clone()),
-                Notifier::io(io.clone(), token),
-            ],
-            [self.options.sndhwm, self.options.rcvhwm],
-        );
-        io.send(Command::Connect {
-            token,
-            endpoint,
-            link: self.link(),
-            pipe: theirs,
-        });
-        mine
-    }
-
-    fn attach(&mut self, pipe: PipeEnd, routing_id: Bytes) {
-        self.reap();
-        // ZMTP PAIR: one peer at a time; a second is turned away.
-        if self.kind == SocketType::Pair && !self.peers.is_empty() {
-            return;
-        }
-        self.peers.push(Peer { pipe, routing_id });
-    }
-
-    /// Takes in pipes the I/O threads and inproc peers handed over.
-    fn process_events(&mut self) {
+    /// Takes in pipes and peer news from the I/O threads and inproc peers.
+    pub(super) fn process_events(&mut self) {
         while let Ok(ev) = self.events_rx.try_recv() {
             match ev {
-                SocketEvent::Attach {
-                    pipe,
-                    peer_routing_id,
-                } => self.attach(pipe, peer_routing_id),
+                SocketEvent::Attach { pipe, routing_id } => {
+                    self.attach(pipe, routing_id, true);
+                }
+                SocketEvent::PeerReady {
+                    pipe_id,
+                    routing_id,
+                } => self.peer_ready(pipe_id, routing_id),
             }
         }
     }
 
     /// Drops pipes whose peer is gone and who have nothing left to read.
-    fn reap(&mut self) {
+    pub(super) fn reap(&mut self) {
         let mut i = 0;
         while i < self.peers.len() {
             let p = &self.peers[i].pipe;
             if p.is_peer_gone() && !p.has_input() {
-                self.peers.swap_remove(i);
-                self.lb.pipe_removed(i, self.peers.len());
-                self.fq.pipe_removed(i, self.peers.len());
+                self.remove_peer(i);
             } else {
                 i += 1;
             }
         }
     }
 
+    /// Removes peer `i` (its pipe closes) and lets the pattern forget it.
+    pub(super) fn remove_peer(&mut self, i: usize) -> Peer {
+        let peer = self.peers.swap_remove(i);
+        self.lb.pipe_removed(i, self.peers.len());
+        self.fq.pipe_removed(i, self.peers.len());
+        self.peer_removed(&peer);
+        peer
+    }
+
+    /// The index of the peer whose pipe has `id`.
+    pub(super) fn peer_index(&self, pipe_id: u64) -> Option<usize> {
+        self.peers.iter().position(|p| p.pipe.id() == pipe_id)
+    }
+
     /// Runs `attempt` until it succeeds, blocking on the socket's signal up to `timeout`
-    /// (`None` blocks forever, zero never blocks).
-    fn block_on<T>(
+    /// (`None` blocks forever, zero never blocks). `attempt` returns `Ok(None)` to wait.
+    pub(super) fn block_on<T>(
         &mut self,
         timeout: Option<Duration>,
-        mut attempt: impl FnMut(&mut SocketCore) -> Option<T>,
+        mut attempt: impl FnMut(&mut SocketCore) -> Result<Option<T>>,
     ) -> Result<T> {
         self.check_open()?;
         self.process_events();
-        if let Some(v) = attempt(self) {
+        if let Some(v) = attempt(self)? {
             return Ok(v);
         }
         if timeout == Some(Duration::ZERO) {
@@ -232,9 +190,10 @@ impl SocketCore {
         loop {
             let key = self.signal.prepare();
             self.process_events();
-            if let Some(v) = attempt(self) {
+            let got = attempt(self);
+            if !matches!(got, Ok(None)) {
                 self.signal.cancel(key);
-                return Ok(v);
+                return got.map(|v| v.expect("matched Some"));
             }
             if let Err(e) = self.check_open() {
                 self.signal.cancel(key);
@@ -242,13 +201,14 @@ impl SocketCore {
             }
             if !self.signal.wait(key, deadline) {
                 self.process_events();
-                return attempt(self).ok_or(Error::Again);
+                return attempt(self)?.ok_or(Error::Again);
             }
         }
     }
 
-    /// Sends to one peer in round-robin order, skipping full ones (PUSH, DEALER, PAIR).
-    pub fn send_lb(&mut self, msg: Message, nonblocking: bool) -> Result<(), SendError> {
+    /// Sends a whole message by the socket type's rules, blocking up to SNDTIMEO where the
+    /// pattern blocks.
+    pub(crate) fn send(&mut self, msg: Message, nonblocking: bool) -> Result<(), SendError> {
         if msg.is_empty() {
             return Err(SendError {
                 error: Error::Invalid("a message needs at least one frame"),
@@ -262,12 +222,18 @@ impl SocketCore {
         };
         let mut slot = Some(msg);
         let result = self.block_on(timeout, |core| {
-            let msg = slot.take()?;
-            match core.try_lb(msg) {
-                Ok(()) => Some(()),
-                Err(m) => {
+            let Some(msg) = slot.take() else {
+                return Ok(Some(()));
+            };
+            match core.try_send(msg) {
+                Attempt::Sent => Ok(Some(())),
+                Attempt::WouldBlock(m) => {
                     slot = Some(m);
-                    None
+                    Ok(None)
+                }
+                Attempt::Failed(e, m) => {
+                    slot = Some(m);
+                    Err(e)
                 }
             }
         });
@@ -277,36 +243,68 @@ impl SocketCore {
         })
     }
 
-    fn try_lb(&mut self, msg: Message) -> Result<(), Message> {
+    /// Receives a whole message by the socket type's rules, blocking up to RCVTIMEO.
+    pub(crate) fn recv(&mut self, nonblocking: bool) -> Result<Message> {
+        if let Some(m) = self.lookahead.take() {
+            return Ok(m);
+        }
+        let timeout = if nonblocking {
+            Some(Duration::ZERO)
+        } else {
+            self.options.rcvtimeo
+        };
+        self.block_on(timeout, SocketCore::try_recv)
+    }
+
+    /// Whether a receive would return a message now (ZMQ_POLLIN). May take the message
+    /// early; the next receive returns it.
+    pub(crate) fn readable(&mut self) -> bool {
+        if self.lookahead.is_some() {
+            return true;
+        }
+        if self.check_open().is_err() {
+            return false;
+        }
+        self.process_events();
+        match self.try_recv() {
+            Ok(Some(m)) => {
+                self.lookahead = Some(m);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Pushes to one pipe, round-robin over those with room (PUSH, DEALER, PAIR, REQ).
+    /// Returns the index of the peer that took it.
+    pub(super) fn send_lb(&mut self, msg: Message) -> Result<usize, Message> {
         let peers = &self.peers;
         let mut dead = false;
         let r = self
             .lb
             .send(peers.len(), msg, |i, m| match peers[i].pipe.push(m) {
                 Ok(()) => Ok(()),
-                Err(PushError::Full(m)) => Err(m),
-                Err(PushError::Closed(m)) => {
+                Err(crate::pipe::PushError::Full(m)) => Err(m),
+                Err(crate::pipe::PushError::Closed(m)) => {
                     dead = true;
                     Err(m)
                 }
             });
         if dead {
+            // Removal reorders peers; report the taker by its pipe, found again after.
+            let taker = r.as_ref().ok().map(|&i| self.peers[i].pipe.id());
             self.reap();
+            return match (r, taker) {
+                (Ok(_), Some(id)) => Ok(self.peer_index(id).unwrap_or(0)),
+                (Err(m), _) => Err(m),
+                (Ok(_), None) => Ok(0),
+            };
         }
-        r.map(|_| ())
+        r
     }
 
-    /// Receives from the peers in fair-queued order (PULL, DEALER, PAIR).
-    pub fn recv_fq(&mut self, nonblocking: bool) -> Result<Message> {
-        let timeout = if nonblocking {
-            Some(Duration::ZERO)
-        } else {
-            self.options.rcvtimeo
-        };
-        self.block_on(timeout, SocketCore::try_fq)
-    }
-
-    fn try_fq(&mut self) -> Option<Message> {
+    /// Takes the next message in fair-queued order, with the index of the peer it came from.
+    pub(super) fn recv_fq(&mut self) -> Option<(usize, Message)> {
         let peers = &self.peers;
         let mut dead = false;
         let r = self.fq.recv(peers.len(), |i| match peers[i].pipe.pull() {
@@ -317,9 +315,11 @@ impl SocketCore {
             }
         });
         if dead {
+            let from = r.as_ref().map(|(i, _)| self.peers[*i].pipe.id());
             self.reap();
+            return r.map(|(_, m)| (from.and_then(|id| self.peer_index(id)).unwrap_or(0), m));
         }
-        r.map(|(_, m)| m)
+        r
     }
 }
 
@@ -329,15 +329,16 @@ impl Drop for SocketCore {
         // pipes go, and SocketClosed reaches connections that have no pipe yet.
         self.state.close(self.options.linger);
         inproc::unbind_all(&self.ctx.inner, self.id);
+        let listener_io = self.endpoints.listener_threads();
         let (ack_tx, ack_rx) = crossbeam_channel::unbounded();
         for io in self.ctx.inner.io_threads() {
-            let hosts_listener = self.listener_io.iter().any(|h| h.same_thread(io));
+            let hosts_listener = listener_io.iter().any(|h| h.same_thread(io));
             let ack = hosts_listener.then(|| ack_tx.clone());
             io.send(Command::SocketClosed(self.id, ack));
         }
         // Wait (briefly) for the listeners to close, so the endpoints can be bound again as
         // soon as the socket is gone.
-        for _ in &self.listener_io {
+        for _ in &listener_io {
             let _ = ack_rx.recv_timeout(Duration::from_secs(1));
         }
         self.peers.clear();

@@ -9,7 +9,7 @@ use crossbeam_channel::Sender;
 use crate::context::ContextInner;
 use crate::error::{Error, Result};
 use crate::io::SocketEvent;
-use crate::pipe::{Notifier, PipeEnd, pipe};
+use crate::pipe::{Notifier, PipeConfig, PipeEnd, pipe_with};
 use crate::signal::Signal;
 use crate::socket_type::SocketType;
 
@@ -22,6 +22,7 @@ pub(crate) struct InprocPeer {
     pub events: Sender<SocketEvent>,
     pub sndhwm: usize,
     pub rcvhwm: usize,
+    pub conflate: bool,
     pub routing_id: Bytes,
 }
 
@@ -54,7 +55,7 @@ pub(crate) fn bind(ctx: &ContextInner, name: &str, me: InprocPeer) -> Result<()>
             end.attach_signal(me.signal.clone());
             let _ = me.events.send(SocketEvent::Attach {
                 pipe: end,
-                peer_routing_id: routing_id,
+                routing_id,
             });
         }
     }
@@ -63,8 +64,22 @@ pub(crate) fn bind(ctx: &ContextInner, name: &str, me: InprocPeer) -> Result<()>
     Ok(())
 }
 
-/// Connects `me` to `name`; returns `me`'s end of the new pipe.
-pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result<PipeEnd> {
+/// How the queues between `from` and `to` behave: both sides' high-water marks add up, and
+/// either side's CONFLATE conflates.
+fn config(from: &InprocPeer, to: Option<&InprocPeer>) -> PipeConfig {
+    let to = to.unwrap_or(from);
+    PipeConfig {
+        hwm: [
+            combined_hwm(from.sndhwm, to.rcvhwm),
+            combined_hwm(to.sndhwm, from.rcvhwm),
+        ],
+        conflate: [from.conflate || to.conflate; 2],
+    }
+}
+
+/// Connects `me` to `name`; returns `me`'s end of the new pipe and the binder's routing id
+/// (empty until one binds).
+pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result<(PipeEnd, Bytes)> {
     let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
     let entry = map.entry(name.to_string()).or_default();
     match &entry.bound {
@@ -72,38 +87,45 @@ pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result
             if !me.socket_type.is_compatible(b.socket_type) {
                 return Err(Error::NoCompatProto);
             }
-            let (mine, theirs) = pipe(
+            let (mine, theirs) = pipe_with(
                 [
                     Notifier::socket(me.signal.clone()),
                     Notifier::socket(b.signal.clone()),
                 ],
-                [
-                    combined_hwm(me.sndhwm, b.rcvhwm),
-                    combined_hwm(b.sndhwm, me.rcvhwm),
-                ],
+                config(me, Some(b)),
             );
             let _ = b.events.send(SocketEvent::Attach {
                 pipe: theirs,
-                peer_routing_id: me.routing_id.clone(),
+                routing_id: me.routing_id.clone(),
             });
             b.signal.notify();
-            Ok(mine)
+            Ok((mine, b.routing_id.clone()))
         }
         None => {
-            let (mine, theirs) = pipe(
+            let (mine, theirs) = pipe_with(
                 [
                     Notifier::socket(me.signal.clone()),
                     Notifier::Socket(OnceLock::new()),
                 ],
-                [
-                    combined_hwm(me.sndhwm, me.rcvhwm),
-                    combined_hwm(me.sndhwm, me.rcvhwm),
-                ],
+                config(me, None),
             );
             entry
                 .pending
                 .push((theirs, me.socket_type, me.routing_id.clone()));
-            Ok(mine)
+            Ok((mine, Bytes::new()))
+        }
+    }
+}
+
+/// Releases `name` if `socket_id` bound it.
+pub(crate) fn unbind(ctx: &ContextInner, name: &str, socket_id: u64) {
+    let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(e) = map.get_mut(name)
+        && e.bound.as_ref().is_some_and(|b| b.socket_id == socket_id)
+    {
+        e.bound = None;
+        if e.pending.is_empty() {
+            map.remove(name);
         }
     }
 }

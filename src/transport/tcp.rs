@@ -7,6 +7,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::endpoint::{resolve_tcp_bind, tcp_endpoint_string};
 use crate::error::{Error, Result};
+use crate::options::Options;
 
 /// libzmq's default listen backlog (ZMQ_BACKLOG).
 const BACKLOG: i32 = 100;
@@ -36,6 +37,29 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
     let s = mio::net::TcpStream::connect(addr)?;
     tune(&s);
     Ok(s)
+}
+
+/// Applies TCP_KEEPALIVE and its IDLE/CNT/INTVL settings where they are not left to the OS.
+pub(crate) fn keepalive(s: &mio::net::TcpStream, o: &Options) {
+    let Some(on) = o.tcp_keepalive else {
+        return;
+    };
+    let sock = socket2::SockRef::from(s);
+    // Best effort, as in libzmq: a refused setting leaves the OS default in place.
+    let _ = sock.set_keepalive(on);
+    if on {
+        let mut ka = socket2::TcpKeepalive::new();
+        if let Some(idle) = o.tcp_keepalive_idle {
+            ka = ka.with_time(idle);
+        }
+        if let Some(intvl) = o.tcp_keepalive_intvl {
+            ka = ka.with_interval(intvl);
+        }
+        if let Some(cnt) = o.tcp_keepalive_cnt {
+            ka = ka.with_retries(cnt);
+        }
+        let _ = sock.set_tcp_keepalive(&ka);
+    }
 }
 
 /// Applies the per-connection settings libzmq uses: no Nagle delay.

@@ -13,6 +13,7 @@ use super::command::{self, Command};
 use super::decoder::Decoder;
 use super::frame::{self, FrameHeader, MORE};
 use super::greeting;
+use super::heartbeat::Heartbeat;
 use super::null;
 use super::outbuf::OutBuf;
 use crate::message::Message;
@@ -33,16 +34,28 @@ pub struct EngineConfig {
     pub max_msg_size: Option<u64>,
     /// HANDSHAKE_IVL: the time allowed from creation to the peer's READY (`None` = forever).
     pub handshake_ivl: Option<Duration>,
+    /// HEARTBEAT_IVL: once ready, a PING is sent this often (`None` or zero = never).
+    pub heartbeat_ivl: Option<Duration>,
+    /// HEARTBEAT_TTL: sent in our PINGs, in whole tenths of a second up to 0xFFFF, telling the
+    /// peer how long to wait for our traffic (`None` = 0, no limit).
+    pub heartbeat_ttl: Option<Duration>,
+    /// HEARTBEAT_TIMEOUT: how long after a PING to wait for any input before giving up on the
+    /// peer (`None` = the interval, libzmq's default; zero = never give up).
+    pub heartbeat_timeout: Option<Duration>,
 }
 
 impl EngineConfig {
-    /// libzmq's defaults for `socket_type`: empty routing id, no size limit, 30 s handshake.
+    /// libzmq's defaults for `socket_type`: empty routing id, no size limit, 30 s handshake,
+    /// no heartbeats.
     pub fn new(socket_type: SocketType) -> EngineConfig {
         EngineConfig {
             socket_type,
             routing_id: Bytes::new(),
             max_msg_size: None,
             handshake_ivl: Some(DEFAULT_HANDSHAKE_IVL),
+            heartbeat_ivl: None,
+            heartbeat_ttl: None,
+            heartbeat_timeout: None,
         }
     }
 }
@@ -97,7 +110,9 @@ pub struct Engine {
     peer_minor: Option<u8>,
     /// Frames of the multipart message being received.
     parts: Vec<Bytes>,
-    peer_ttl: Option<Duration>,
+    heartbeat: Heartbeat,
+    /// The input length after the last decode: growth beyond it is newly received bytes.
+    seen_input: usize,
 }
 
 impl Engine {
@@ -111,8 +126,15 @@ impl Engine {
     pub(crate) fn with_deadline(config: EngineConfig, deadline: Option<Instant>) -> Engine {
         let mut out = OutBuf::new();
         out.put_slice(&greeting::encode(null::MECHANISM, false));
+        let heartbeat = Heartbeat::new(
+            config.heartbeat_ivl,
+            config.heartbeat_ttl,
+            config.heartbeat_timeout,
+        );
         Engine {
             input: Decoder::new(config.max_msg_size),
+            heartbeat,
+            seen_input: 0,
             config,
             state: State::Greeting,
             out,
@@ -120,7 +142,6 @@ impl Engine {
             peer: None,
             peer_minor: None,
             parts: Vec::new(),
-            peer_ttl: None,
         }
     }
 
@@ -141,19 +162,24 @@ impl Engine {
 
     /// Decodes the next event from the buffered input; `Ok(None)` means more input is needed.
     ///
-    /// PINGs are answered (a PONG is queued) and PONGs ignored without returning. After an
-    /// error the engine is closed and returns that error again on every call.
+    /// PINGs are answered (a PONG is queued) and PONGs ignored without returning. Input that
+    /// arrived since the last call counts as a sign of life received at `now`, and whatever
+    /// [`handle_timeout`](Engine::handle_timeout) would do is done first. After an error the
+    /// engine is closed and returns that error again on every call.
     pub fn poll_event(&mut self, now: Instant) -> Result<Option<Event>, ProtocolError> {
         self.handle_timeout(now)?;
-        self.poll()
+        let res = self.poll();
+        self.tick(now);
+        res
     }
 
-    /// [`poll_event`](Engine::poll_event) without a clock (the deadline is not checked).
+    /// [`poll_event`](Engine::poll_event) without a clock (no deadline is checked).
     pub(crate) fn poll(&mut self) -> Result<Option<Event>, ProtocolError> {
         let res = self.next_event();
         if let Err(e) = &res {
             self.close(e.clone());
         }
+        self.seen_input = self.input.buf().len();
         res
     }
 
@@ -188,7 +214,7 @@ impl Engine {
     /// The TTL of the peer's last PING that set one: how long it asks us to wait for its
     /// traffic before giving up on it.
     pub fn peer_heartbeat_ttl(&self) -> Option<Duration> {
-        self.peer_ttl
+        self.heartbeat.peer_ttl()
     }
 
     /// The configuration this engine was made with.
@@ -245,25 +271,57 @@ impl Engine {
         &mut self.out
     }
 
-    /// The handshake deadline, while the handshake is still under way.
+    /// When [`handle_timeout`](Engine::handle_timeout) next has work: the handshake deadline
+    /// while the handshake is under way; once ready, the earliest of the next PING, the
+    /// HEARTBEAT_TIMEOUT after an unanswered PING and the peer's TTL; `None` once closed.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Greeting | State::Handshake => self.deadline,
-            State::Ready | State::Closed(_) => None,
+            State::Ready => self.heartbeat.poll_timeout(),
+            State::Closed(_) => None,
         }
     }
 
-    /// Closes the engine with [`ProtocolError::HandshakeTimeout`] if `now` is past the
-    /// handshake deadline; on a closed engine returns the error that closed it.
+    /// Does what is due at `now`: fails a handshake past its deadline (`HandshakeTimeout`);
+    /// once ready, queues a PING every HEARTBEAT_IVL and fails with `HeartbeatTimeout` if the
+    /// peer is silent too long after a PING or past its own PING's TTL. Input that arrived
+    /// since the last call counts as a sign of life at `now`.
+    ///
+    /// Cheap and idempotent, so it may run on every service: early or repeated calls queue
+    /// nothing more. On a closed engine returns the error that closed it.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), ProtocolError> {
-        if let State::Closed(e) = &self.state {
-            return Err(e.clone());
+        let res = match &self.state {
+            State::Closed(e) => return Err(e.clone()),
+            State::Greeting | State::Handshake => match self.deadline {
+                Some(deadline) if now >= deadline => Err(ProtocolError::HandshakeTimeout),
+                _ => Ok(()),
+            },
+            State::Ready => {
+                self.tick(now);
+                let due = self.heartbeat.handle_timeout(now);
+                if let Ok(Some(ping)) = &due {
+                    ping.encode(&mut self.out);
+                }
+                due.map(drop)
+            }
+        };
+        if let Err(e) = &res {
+            self.close(e.clone());
         }
-        if self.poll_timeout().is_some_and(|deadline| now >= deadline) {
-            self.close(ProtocolError::HandshakeTimeout);
-            return Err(ProtocolError::HandshakeTimeout);
+        res
+    }
+
+    /// Starts the heartbeat once ready and stamps newly received input with `now`.
+    fn tick(&mut self, now: Instant) {
+        if !self.is_ready() {
+            return;
         }
-        Ok(())
+        self.heartbeat.on_ready(now);
+        let len = self.input.buf().len();
+        if len > self.seen_input {
+            self.heartbeat.on_input(now);
+        }
+        self.seen_input = len;
     }
 
     fn close(&mut self, err: ProtocolError) {
@@ -363,8 +421,10 @@ impl Engine {
             Command::Subscribe(topic) if ready => Ok(Some(Event::Subscribe(topic))),
             Command::Cancel(topic) if ready => Ok(Some(Event::Cancel(topic))),
             Command::Ping { ttl, context } if ready => {
-                // "TTL ... in tenths of a second"; 0 means the peer sets no limit.
-                self.peer_ttl = (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100));
+                // "TTL ... in tenths of a second"; 0 means the peer sets no limit. (libzmq 4.3
+                // multiplies in a u16, so it waits less than asked for TTLs over 65.5 s.)
+                let ttl = (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100));
+                self.heartbeat.set_peer_ttl(ttl);
                 Command::Pong(context).encode(&mut self.out);
                 Ok(None)
             }

@@ -15,6 +15,7 @@ pub mod decoder;
 pub mod engine;
 pub mod frame;
 pub mod greeting;
+pub mod heartbeat;
 pub mod null;
 pub mod outbuf;
 
@@ -84,4 +85,7 @@ pub enum ProtocolError {
     /// The handshake did not finish within HANDSHAKE_IVL.
     #[error("handshake timed out")]
     HandshakeTimeout,
+    /// Nothing arrived within HEARTBEAT_TIMEOUT of a PING, or within the peer's own TTL.
+    #[error("heartbeat timed out")]
+    HeartbeatTimeout,
 }

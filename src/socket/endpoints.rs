@@ -1,0 +1,201 @@
+//! bind, connect, unbind and disconnect: what a socket keeps of each endpoint so it can be
+//! undone later.
+
+use bytes::Bytes;
+
+use super::core::SocketCore;
+use crate::endpoint::{Endpoint, resolve_tcp};
+use crate::error::{Error, Result};
+use crate::io::{Command, IoHandle};
+use crate::pipe::{Notifier, PipeEnd, pipe_with};
+use crate::transport::{Listener, inproc, ipc, tcp};
+
+/// A bound tcp or ipc listener.
+struct Bound {
+    /// The endpoint as given and as resolved (unbind accepts either).
+    given: String,
+    resolved: String,
+    io: IoHandle,
+    token: usize,
+}
+
+/// A connect: to an I/O connection (tcp, ipc) or to an inproc pipe.
+struct Connected {
+    given: String,
+    io: Option<(IoHandle, usize)>,
+    pipe_id: Option<u64>,
+}
+
+/// The endpoints a socket has bound and connected.
+#[derive(Default)]
+pub(crate) struct Endpoints {
+    bound: Vec<Bound>,
+    inproc_bound: Vec<String>,
+    connected: Vec<Connected>,
+    last: Option<String>,
+}
+
+impl Endpoints {
+    /// The I/O threads serving listeners, each once.
+    pub(crate) fn listener_threads(&self) -> Vec<IoHandle> {
+        let mut out: Vec<IoHandle> = Vec::new();
+        for b in &self.bound {
+            if !out.iter().any(|h| h.same_thread(&b.io)) {
+                out.push(b.io.clone());
+            }
+        }
+        out
+    }
+}
+
+impl SocketCore {
+    /// The endpoint of the last successful bind or connect, resolved.
+    pub(crate) fn last_endpoint(&self) -> Option<String> {
+        self.endpoints.last.clone()
+    }
+
+    /// Binds to an endpoint and starts accepting peers there.
+    pub(crate) fn bind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_open()?;
+        let (listener, resolved) = match Endpoint::parse(endpoint)? {
+            Endpoint::Tcp { host, port } => {
+                let (l, ep) = tcp::bind(&host, port, self.options.ipv6)?;
+                (Listener::Tcp(l), ep)
+            }
+            Endpoint::Ipc(addr) => {
+                let (l, ep) = ipc::bind(&addr)?;
+                (Listener::Ipc(l), ep)
+            }
+            Endpoint::Inproc(name) => {
+                inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
+                self.endpoints.inproc_bound.push(endpoint.to_string());
+                self.endpoints.last = Some(endpoint.to_string());
+                return Ok(());
+            }
+        };
+        let io = self.ctx.inner.pick_io().clone();
+        let token = io.token();
+        io.send(Command::Listen {
+            token,
+            listener,
+            link: self.link(),
+        });
+        self.endpoints.bound.push(Bound {
+            given: endpoint.to_string(),
+            resolved: resolved.clone(),
+            io,
+            token,
+        });
+        self.endpoints.last = Some(resolved);
+        Ok(())
+    }
+
+    /// Connects to an endpoint. Unless IMMEDIATE is set the pipe exists at once, so
+    /// messages queue (up to the high-water mark) before the connection is made, and
+    /// across reconnects.
+    pub(crate) fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_open()?;
+        let parsed = Endpoint::parse(endpoint)?;
+        let (pipe_end, io) = match &parsed {
+            Endpoint::Inproc(name) => {
+                let (end, peer_id) = inproc::connect(&self.ctx.inner, name, &self.inproc_peer())?;
+                let id = end.id();
+                self.attach(end, peer_id, true);
+                (Some(id), None)
+            }
+            Endpoint::Tcp { host, port } => {
+                // Resolve now so a bad name fails here, as in libzmq; each attempt resolves again.
+                resolve_tcp(host, *port, self.options.ipv6)?;
+                self.start_connect(parsed)
+            }
+            Endpoint::Ipc(_) => self.start_connect(parsed),
+        };
+        self.endpoints.connected.push(Connected {
+            given: endpoint.to_string(),
+            io,
+            pipe_id: pipe_end,
+        });
+        self.endpoints.last = Some(endpoint.to_string());
+        Ok(())
+    }
+
+    fn start_connect(&mut self, endpoint: Endpoint) -> (Option<u64>, Option<(IoHandle, usize)>) {
+        let io = self.ctx.inner.pick_io().clone();
+        let token = io.token();
+        let (mine, theirs): (Option<PipeEnd>, Option<PipeEnd>) = if self.options.immediate {
+            (None, None)
+        } else {
+            let (a, b) = pipe_with(
+                [
+                    Notifier::socket(self.signal.clone()),
+                    Notifier::io(io.clone(), token),
+                ],
+                self.options.pipe_config(),
+            );
+            (Some(a), Some(b))
+        };
+        io.send(Command::Connect {
+            token,
+            endpoint,
+            link: self.link(),
+            pipe: theirs,
+        });
+        let pipe_id = mine.map(|end| {
+            let id = end.id();
+            // Not identified: the peer's routing id arrives with its handshake.
+            self.attach(end, Bytes::new(), false);
+            id
+        });
+        (pipe_id, Some((io, token)))
+    }
+
+    /// Stops listening on an endpoint given to bind (as given, or as LAST_ENDPOINT reported
+    /// it) and closes the connections accepted there.
+    pub(crate) fn unbind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_open()?;
+        if let Some(i) = self
+            .endpoints
+            .inproc_bound
+            .iter()
+            .position(|e| e == endpoint)
+        {
+            self.endpoints.inproc_bound.remove(i);
+            let name = endpoint.trim_start_matches("inproc://");
+            inproc::unbind(&self.ctx.inner, name, self.id);
+            return Ok(());
+        }
+        let i = self
+            .endpoints
+            .bound
+            .iter()
+            .position(|b| b.given == endpoint || b.resolved == endpoint)
+            .ok_or(Error::NoSuchEndpoint)?;
+        let b = self.endpoints.bound.remove(i);
+        let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
+        b.io.send(Command::Unlisten {
+            token: b.token,
+            ack: ack_tx,
+        });
+        let _ = ack_rx.recv_timeout(std::time::Duration::from_secs(1));
+        Ok(())
+    }
+
+    /// Drops a connection made by connect, discarding what is queued for it.
+    pub(crate) fn disconnect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_open()?;
+        let i = self
+            .endpoints
+            .connected
+            .iter()
+            .position(|c| c.given == endpoint)
+            .ok_or(Error::NoSuchEndpoint)?;
+        let c = self.endpoints.connected.remove(i);
+        if let Some((io, token)) = c.io {
+            io.send(Command::Disconnect(token));
+        }
+        if let Some(idx) = c.pipe_id.and_then(|id| self.peer_index(id)) {
+            self.remove_peer(idx);
+        }
+        Ok(())
+    }
+}
