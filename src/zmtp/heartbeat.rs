@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn no_ping_without_heartbeat_ivl() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(EngineConfig::new(SocketType::Pull), t0);
         assert_eq!(e.poll_timeout(), None);
         for s in [1, 10, 100, 3600] {
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn ping_is_sent_every_interval_with_libzmq_ttl_encoding() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), Some(10_000), Some(5000)), t0);
         assert_eq!(e.handle_timeout(t0 + ms(999)), Ok(()));
         assert_eq!(take(&mut e), []);
@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(encode_ttl(ms(99)), 0);
         assert_eq!(encode_ttl(ms(6_553_500)), 0xffff);
         assert_eq!(encode_ttl(Duration::MAX), 0xffff);
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(100), Some(1099), None), t0);
         assert_eq!(e.handle_timeout(t0 + ms(100)), Ok(()));
         assert_eq!(take(&mut e)[7..], [0x00, 0x0a]);
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn silent_peer_times_out_after_ping() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), None, Some(300)), t0);
         assert_eq!(e.handle_timeout(t0 + ms(1000)), Ok(()));
         assert_eq!(take(&mut e), PING_NO_TTL);
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn timeout_defaults_to_the_interval_and_is_not_pushed_back_by_later_pings() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), None, Some(2500)), t0);
         assert_eq!(e.handle_timeout(t0 + ms(1000)), Ok(()));
         assert_eq!(e.handle_timeout(t0 + ms(2000)), Ok(()));
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn zero_timeout_never_gives_up() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), None, Some(0)), t0);
         for s in 1..=10 {
             assert_eq!(e.handle_timeout(t0 + Duration::from_secs(s)), Ok(()));
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn any_input_keeps_the_connection_alive() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), None, Some(500)), t0);
         for i in 1..=5u64 {
             let ping_at = t0 + ms(1000 * i);
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn input_seen_by_handle_timeout_counts_as_life() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), None, Some(500)), t0);
         assert_eq!(e.handle_timeout(t0 + ms(1000)), Ok(()));
         e.read_buf().extend_from_slice(PONG_EMPTY);
@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn peer_ttl_expiry_closes() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(EngineConfig::new(SocketType::Pull), t0);
         e.handle_input(PING_TTL_10S);
         assert_eq!(e.poll_event(t0 + ms(100)), Ok(None));
@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn peer_ping_without_ttl_sets_no_deadline() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(EngineConfig::new(SocketType::Pull), t0);
         e.handle_input(PING_TTL_10S);
         assert_eq!(e.poll_event(t0), Ok(None));
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn poll_timeout_reports_next_heartbeat_deadline() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = Engine::new(config(Some(1000), Some(10_000), Some(400)), t0);
         // Before the handshake only the handshake deadline counts.
         assert_eq!(e.poll_timeout(), Some(t0 + Duration::from_secs(30)));
@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn pong_resets_the_timeout() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut e = ready_pull(config(Some(1000), None, Some(600)), t0);
         assert_eq!(e.handle_timeout(t0 + ms(1000)), Ok(()));
         assert_eq!(take(&mut e), PING_NO_TTL);
@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn timers_are_inert_until_ready_and_late_calls_send_one_ping() {
-        let t0 = Instant::now();
+        let t0 = crate::test_epoch();
         let mut hb = Heartbeat::new(Some(ms(100)), None, Some(ms(0)));
         assert_eq!(hb.poll_timeout(), None);
         assert_eq!(hb.handle_timeout(t0 + ms(1000)), Ok(None));
