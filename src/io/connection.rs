@@ -15,10 +15,13 @@ use crate::routing::Trie;
 use crate::socket_type::SocketType;
 use crate::transport::{Stream, ipc, tcp};
 use crate::zmtp::command::encode_subscription_message;
+use crate::zmtp::decoder::ReadTarget;
 use crate::zmtp::{Engine, EngineConfig, Event, PeerInfo};
 
-/// Bytes asked of the kernel per read.
+/// Bytes asked of the kernel by the first read; later reads adapt between the bounds below.
 const READ_CHUNK: usize = 64 * 1024;
+const MIN_READ: usize = 4 * 1024;
+const MAX_READ: usize = 256 * 1024;
 /// Stop moving messages from the pipe into the engine past this many unwritten bytes, so a
 /// slow peer leaves its backlog in the pipe, where the high-water mark bounds it.
 const OUT_HIGH: usize = 256 * 1024;
@@ -63,6 +66,9 @@ pub(super) struct Connection {
     stalled: Option<Message>,
     /// Messages went into the pipe since the socket was last woken.
     unflushed: bool,
+    /// How much to ask the kernel for next: grows while reads come back full, shrinks when
+    /// they come back short, so a trickle of small messages does not pay for big buffers.
+    read_hint: usize,
     readable: bool,
     writable: bool,
     /// Set once the socket closed: `Some(deadline)`, or `None` to linger forever.
@@ -100,6 +106,7 @@ impl Connection {
             pipe: None,
             stalled: None,
             unflushed: false,
+            read_hint: READ_CHUNK,
             readable: true,
             writable: true,
             linger_until: None,
@@ -130,6 +137,7 @@ impl Connection {
             pipe,
             stalled: None,
             unflushed: false,
+            read_hint: READ_CHUNK,
             readable: false,
             writable: false,
             linger_until: None,
@@ -380,14 +388,7 @@ impl Connection {
             let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) else {
                 break;
             };
-            let buf = engine.read_buf();
-            let start = buf.len();
-            // Zero-filling is the price of reading without unsafe code: keep it near one read.
-            let want = (buf.capacity() - start).clamp(READ_CHUNK, 4 * READ_CHUNK);
-            buf.resize(start + want, 0);
-            let r = stream.read(&mut buf[start..]);
-            buf.truncate(start + *r.as_ref().unwrap_or(&0));
-            match r {
+            match read_some(stream, engine, &mut self.read_hint) {
                 Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
@@ -546,6 +547,45 @@ impl Connection {
             }
         }
         Ok(true)
+    }
+}
+
+/// Reads once into wherever the engine wants the bytes. Returns the bytes read (0 at the
+/// end of the stream); `WouldBlock` may follow bytes that were kept.
+fn read_some(stream: &mut Stream, engine: &mut Engine, hint: &mut usize) -> io::Result<usize> {
+    match engine.read_target() {
+        ReadTarget::Body { buf, missing } => {
+            // Straight into the frame's own buffer, without zero-filling it first.
+            let room = (buf.capacity() - buf.len()).min(missing);
+            let before = buf.len();
+            let r = stream.read_append(buf, room.max(1));
+            let n = buf.len() - before;
+            match r {
+                Err(e) if n == 0 || e.kind() != io::ErrorKind::WouldBlock => Err(e),
+                Err(_) => Ok(n),
+                // Fewer bytes than asked for and no error: the stream ended after them, which
+                // the next read reports.
+                Ok(_) => Ok(n),
+            }
+        }
+        ReadTarget::Input(buf) => {
+            let start = buf.len();
+            // Zero-filling is the price of reading into a shared buffer without unsafe code:
+            // keep it near what the kernel has been returning.
+            let want = *hint;
+            buf.resize(start + want, 0);
+            let r = stream.read(&mut buf[start..]);
+            let n = *r.as_ref().unwrap_or(&0);
+            buf.truncate(start + n);
+            if r.is_ok() {
+                *hint = if n == want {
+                    (want * 2).min(MAX_READ)
+                } else {
+                    n.next_power_of_two().clamp(MIN_READ, MAX_READ)
+                };
+            }
+            r
+        }
     }
 }
 

@@ -66,15 +66,18 @@ pub(crate) fn bind(addr: &IpcAddr) -> Result<(IpcListener, String)> {
 }
 
 /// Starts a connection to an ipc endpoint.
-pub(crate) fn connect(addr: &IpcAddr) -> io::Result<mio::net::UnixStream> {
-    match addr {
-        IpcAddr::Path(p) => mio::net::UnixStream::connect(p),
+pub(crate) fn connect(addr: &IpcAddr) -> io::Result<std::os::unix::net::UnixStream> {
+    let s = match addr {
+        IpcAddr::Path(p) => mio::net::UnixStream::connect(p)?,
         IpcAddr::Abstract(name) => {
             let sa = SocketAddr::from_abstract_name(name)?;
-            mio::net::UnixStream::connect_addr(&sa)
+            mio::net::UnixStream::connect_addr(&sa)?
         }
-        IpcAddr::Any => Err(io::Error::from(io::ErrorKind::InvalidInput)),
-    }
+        IpcAddr::Any => return Err(io::Error::from(io::ErrorKind::InvalidInput)),
+    };
+    Ok(std::os::unix::net::UnixStream::from(
+        std::os::fd::OwnedFd::from(s),
+    ))
 }
 
 /// A socket file left by a dead process must not stop a bind, but one that a live process

@@ -6,22 +6,45 @@ pub(crate) mod ipc;
 pub(crate) mod tcp;
 
 use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use mio::event::Source;
+use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
-/// A connected byte stream.
+/// A connected, non-blocking byte stream. The std types (not mio's) are kept because their
+/// reads fill uninitialised memory (`read_to_end` without zeroing); mio only watches the fd.
 pub(crate) enum Stream {
-    Tcp(mio::net::TcpStream),
-    Ipc(mio::net::UnixStream),
+    Tcp(std::net::TcpStream),
+    Ipc(std::os::unix::net::UnixStream),
 }
 
 impl Stream {
+    /// Wraps a stream mio created (non-blocking already).
+    pub fn tcp(s: mio::net::TcpStream) -> Stream {
+        Stream::Tcp(std::net::TcpStream::from(OwnedFd::from(s)))
+    }
+
+    /// Wraps a Unix stream mio created (non-blocking already).
+    pub fn ipc(s: mio::net::UnixStream) -> Stream {
+        Stream::Ipc(std::os::unix::net::UnixStream::from(OwnedFd::from(s)))
+    }
+
     /// Reads into `buf`.
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.read(buf),
             Stream::Ipc(s) => s.read(buf),
+        }
+    }
+
+    /// Appends up to `max` bytes to `buf` without zero-filling them first. `Ok(0)` is the
+    /// end of the stream; `WouldBlock` may come after some bytes were appended.
+    pub fn read_append(&mut self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        let limit = u64::try_from(max).unwrap_or(u64::MAX);
+        match self {
+            Stream::Tcp(s) => s.take(limit).read_to_end(buf),
+            Stream::Ipc(s) => s.take(limit).read_to_end(buf),
         }
     }
 
@@ -48,28 +71,26 @@ impl Stream {
             Stream::Ipc(s) => s.peer_addr().is_ok(),
         }
     }
+
+    fn fd(&self) -> RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Ipc(s) => s.as_raw_fd(),
+        }
+    }
 }
 
 impl Source for Stream {
     fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.register(r, t, i),
-            Stream::Ipc(s) => s.register(r, t, i),
-        }
+        SourceFd(&self.fd()).register(r, t, i)
     }
 
     fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.reregister(r, t, i),
-            Stream::Ipc(s) => s.reregister(r, t, i),
-        }
+        SourceFd(&self.fd()).reregister(r, t, i)
     }
 
     fn deregister(&mut self, r: &Registry) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.deregister(r),
-            Stream::Ipc(s) => s.deregister(r),
-        }
+        SourceFd(&self.fd()).deregister(r)
     }
 }
 
@@ -85,10 +106,13 @@ impl Listener {
         match self {
             Listener::Tcp(l) => {
                 let (s, _) = l.accept()?;
-                tcp::tune(&s);
-                Ok(Stream::Tcp(s))
+                let s = Stream::tcp(s);
+                if let Stream::Tcp(t) = &s {
+                    tcp::tune(t);
+                }
+                Ok(s)
             }
-            Listener::Ipc(l) => Ok(Stream::Ipc(l.listener.accept()?.0)),
+            Listener::Ipc(l) => Ok(Stream::ipc(l.listener.accept()?.0)),
         }
     }
 }

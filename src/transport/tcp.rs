@@ -33,14 +33,15 @@ pub(crate) fn bind(host: &str, port: u16, ipv6: bool) -> Result<(mio::net::TcpLi
 }
 
 /// Starts a non-blocking connect; completion is signalled by writability.
-pub(crate) fn connect(addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
+pub(crate) fn connect(addr: SocketAddr) -> io::Result<std::net::TcpStream> {
     let s = mio::net::TcpStream::connect(addr)?;
+    let s = std::net::TcpStream::from(std::os::fd::OwnedFd::from(s));
     tune(&s);
     Ok(s)
 }
 
 /// Applies TCP_KEEPALIVE and its IDLE/CNT/INTVL settings where they are not left to the OS.
-pub(crate) fn keepalive(s: &mio::net::TcpStream, o: &Options) {
+pub(crate) fn keepalive(s: &std::net::TcpStream, o: &Options) {
     let Some(on) = o.tcp_keepalive else {
         return;
     };
@@ -63,7 +64,7 @@ pub(crate) fn keepalive(s: &mio::net::TcpStream, o: &Options) {
 }
 
 /// Applies the per-connection settings libzmq uses: no Nagle delay.
-pub(crate) fn tune(s: &mio::net::TcpStream) {
+pub(crate) fn tune(s: &std::net::TcpStream) {
     // Best effort: a failure leaves a slower but working connection.
     let _ = s.set_nodelay(true);
 }

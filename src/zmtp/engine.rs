@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::ProtocolError;
 use super::command::{self, Command};
-use super::decoder::Decoder;
+use super::decoder::{Decoder, ReadTarget};
 use super::frame::{self, FrameHeader, MORE};
 use super::greeting;
 use super::heartbeat::Heartbeat;
@@ -155,9 +155,16 @@ impl Engine {
         self.input.buf()
     }
 
-    /// Appends received bytes to the input buffer (for tests and fuzzing; I/O uses `read_buf`).
+    /// Where the I/O layer should read into next: the input buffer, or the body of a large
+    /// frame (read straight into the buffer that becomes the message frame).
+    pub fn read_target(&mut self) -> ReadTarget<'_> {
+        self.input.target()
+    }
+
+    /// Appends received bytes where they belong (for tests and fuzzing; I/O uses
+    /// `read_target`).
     pub fn handle_input(&mut self, data: &[u8]) {
-        self.input.buf().extend_from_slice(data);
+        self.input.push(data);
     }
 
     /// Decodes the next event from the buffered input; `Ok(None)` means more input is needed.
@@ -179,7 +186,7 @@ impl Engine {
         if let Err(e) = &res {
             self.close(e.clone());
         }
-        self.seen_input = self.input.buf().len();
+        self.seen_input = self.input.buffered();
         res
     }
 
@@ -317,7 +324,7 @@ impl Engine {
             return;
         }
         self.heartbeat.on_ready(now);
-        let len = self.input.buf().len();
+        let len = self.input.buffered();
         if len > self.seen_input {
             self.heartbeat.on_input(now);
         }
