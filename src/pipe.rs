@@ -1,10 +1,11 @@
 //! Pipes: a pair of queues joining a socket to one peer (an I/O connection, or another
 //! socket for inproc), each bounded by a high-water mark, with wake-ups on edges only.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_queue::SegQueue;
 
 use crate::io::IoHandle;
 use crate::message::Message;
@@ -68,6 +69,16 @@ struct Shared {
     hwm: [usize; 2],
     /// Per side: that end has been dropped.
     closed: [AtomicBool; 2],
+    /// Per direction, indexed by the writing side: the messages in flight. Lock-free
+    /// segment queues allocate slots in blocks as they fill, so an idle pipe costs little;
+    /// the high-water mark is enforced on their length.
+    queues: [SegQueue<Message>; 2],
+    /// Per direction: the writer replaces what is queued (ZMQ_CONFLATE).
+    conflate: [bool; 2],
+    /// Per direction, indexed by the writing side: messages the reader has taken. The
+    /// reader only stores to it; the writer reads it only when its own count says the queue
+    /// may be full, so the hot path touches no cache line the other side writes.
+    taken: [AtomicU64; 2],
 }
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -85,11 +96,12 @@ pub(crate) struct PipeConfig {
 pub(crate) struct PipeEnd {
     shared: Arc<Shared>,
     side: usize,
-    tx: Sender<Message>,
-    rx: Receiver<Message>,
-    /// With CONFLATE, a receiver of our own outgoing queue, to discard what the newer
-    /// message replaces.
-    replace: Option<Receiver<Message>>,
+    /// Messages this end has queued towards the other.
+    sent: Cell<u64>,
+    /// The other end's `taken` count for our direction, as last read.
+    seen_taken: Cell<u64>,
+    /// Messages this end has taken from the other (published in `taken`).
+    received: Cell<u64>,
 }
 
 /// Why a message could not be queued.
@@ -109,34 +121,24 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
             *h = 0;
         }
     }
-    // Unbounded channels allocate their slots lazily, so an idle pipe costs little memory;
-    // the high-water mark is enforced on the length instead.
-    let (tx01, rx01) = crossbeam_channel::unbounded();
-    let (tx10, rx10) = crossbeam_channel::unbounded();
     let shared = Arc::new(Shared {
         id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
         notifiers,
         writer_blocked: [AtomicBool::new(false), AtomicBool::new(false)],
         hwm,
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
+        queues: [SegQueue::new(), SegQueue::new()],
+        conflate: config.conflate,
+        taken: [AtomicU64::new(0), AtomicU64::new(0)],
     });
-    let replace0 = config.conflate[0].then(|| rx01.clone());
-    let replace1 = config.conflate[1].then(|| rx10.clone());
-    let a = PipeEnd {
-        shared: shared.clone(),
-        side: 0,
-        replace: replace0,
-        tx: tx01,
-        rx: rx10,
-    };
-    let b = PipeEnd {
+    let end = |shared, side| PipeEnd {
         shared,
-        side: 1,
-        replace: replace1,
-        tx: tx10,
-        rx: rx01,
+        side,
+        sent: Cell::new(0),
+        seen_taken: Cell::new(0),
+        received: Cell::new(0),
     };
-    (a, b)
+    (end(shared.clone(), 0), end(shared, 1))
 }
 
 impl PipeEnd {
@@ -147,8 +149,21 @@ impl PipeEnd {
 
     /// Whether a send now would find room (used to pick a pipe before committing a message).
     pub fn can_send(&self) -> bool {
-        let hwm = self.shared.hwm[self.side];
-        hwm == 0 || self.tx.len() < hwm
+        let hwm = self.shared.hwm[self.side] as u64;
+        if hwm == 0 || self.sent.get() - self.seen_taken.get() < hwm {
+            return true;
+        }
+        self.seen_taken
+            .set(self.shared.taken[self.side].load(Ordering::SeqCst));
+        self.sent.get() - self.seen_taken.get() < hwm
+    }
+
+    fn outgoing(&self) -> &SegQueue<Message> {
+        &self.shared.queues[self.side]
+    }
+
+    fn incoming(&self) -> &SegQueue<Message> {
+        &self.shared.queues[1 - self.side]
     }
 
     /// Queues a message towards the other end, waking it if needed.
@@ -171,12 +186,12 @@ impl PipeEnd {
                 return Err(PushError::Full(msg));
             }
         }
-        if let Some(old) = &self.replace {
-            while old.try_recv().is_ok() {}
+        if self.shared.conflate[self.side] {
+            while self.outgoing().pop().is_some() {}
         }
-        self.tx
-            .send(msg)
-            .map_err(|e| PushError::Closed(e.into_inner()))
+        self.outgoing().push(msg);
+        self.sent.set(self.sent.get() + 1);
+        Ok(())
     }
 
     /// Wakes the other end after quiet pushes.
@@ -188,24 +203,29 @@ impl PipeEnd {
     /// means the other end is gone and everything it sent has been taken.
     #[allow(clippy::result_unit_err)]
     pub fn pull(&self) -> Result<Option<Message>, ()> {
-        match self.rx.try_recv() {
-            Ok(msg) => {
-                self.after_pull();
-                Ok(Some(msg))
-            }
-            Err(TryRecvError::Empty) if !self.is_peer_gone() => Ok(None),
-            Err(TryRecvError::Empty) => match self.rx.try_recv() {
-                // A message pushed just before the peer closed.
-                Ok(msg) => Ok(Some(msg)),
-                Err(_) => Err(()),
-            },
-            Err(TryRecvError::Disconnected) => Err(()),
+        if let Some(msg) = self.incoming().pop() {
+            self.count_taken();
+            self.after_pull();
+            return Ok(Some(msg));
         }
+        if !self.is_peer_gone() {
+            return Ok(None);
+        }
+        // A message pushed just before the peer closed.
+        let msg = self.incoming().pop().ok_or(())?;
+        self.count_taken();
+        Ok(Some(msg))
+    }
+
+    fn count_taken(&self) {
+        let n = self.received.get() + 1;
+        self.received.set(n);
+        self.shared.taken[1 - self.side].store(n, Ordering::SeqCst);
     }
 
     /// Whether a message is waiting to be pulled.
     pub fn has_input(&self) -> bool {
-        !self.rx.is_empty()
+        !self.incoming().is_empty()
     }
 
     /// Whether the other end has gone away (it dropped its end).
@@ -221,7 +241,7 @@ impl PipeEnd {
         // SeqCst pairs with the writer's SeqCst store and re-check of the length: of the two
         // orders, at least one side sees the other, so a blocked writer is never missed.
         if blocked.load(Ordering::SeqCst)
-            && self.rx.len() <= self.shared.hwm[writer] / 2
+            && self.incoming().len() <= self.shared.hwm[writer] / 2
             && blocked.swap(false, Ordering::SeqCst)
         {
             self.shared.notifiers[writer].notify();
@@ -246,8 +266,7 @@ impl PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        // The flag, not the channel's disconnection, tells the other end: the channels only
-        // disconnect after this function returns, too late for the wake-up below.
+        // What we sent stays readable: the queues live as long as either end.
         self.shared.closed[self.side].store(true, Ordering::SeqCst);
         self.shared.notifiers[1 - self.side].notify();
     }

@@ -131,6 +131,10 @@ impl SocketCore {
 
     /// Takes in pipes and peer news from the I/O threads and inproc peers.
     pub(super) fn process_events(&mut self) {
+        // Checked on every send and receive: an emptiness test is cheaper than a failed take.
+        if self.events_rx.is_empty() {
+            return;
+        }
         while let Ok(ev) = self.events_rx.try_recv() {
             match ev {
                 SocketEvent::Attach { pipe, routing_id } => {

@@ -174,6 +174,16 @@ impl Engine {
     /// [`handle_timeout`](Engine::handle_timeout) would do is done first. After an error the
     /// engine is closed and returns that error again on every call.
     pub fn poll_event(&mut self, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        if matches!(self.state, State::Ready) && self.heartbeat.is_inert() {
+            // No timer can fire: decoding needs no clock work (the hot path). A PING that
+            // brings a TTL ends that, and is itself input received now.
+            let res = self.poll();
+            if !self.heartbeat.is_inert() {
+                self.heartbeat.on_ready(now);
+                self.heartbeat.on_input(now);
+            }
+            return res;
+        }
         self.handle_timeout(now)?;
         let res = self.poll();
         self.tick(now);

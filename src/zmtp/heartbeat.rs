@@ -66,6 +66,12 @@ impl Heartbeat {
         }
     }
 
+    /// Whether no timer can ever fire: we send no PINGs and the peer asked for no TTL, so
+    /// the per-event bookkeeping can be skipped.
+    pub fn is_inert(&self) -> bool {
+        self.ivl.is_none() && self.peer_ttl.is_none()
+    }
+
     /// Whether [`on_ready`](Heartbeat::on_ready) has been called.
     pub fn is_started(&self) -> bool {
         self.started
