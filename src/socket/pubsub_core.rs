@@ -95,20 +95,7 @@ impl SocketCore {
     pub(super) fn send_pub(&mut self, msg: Message) -> Attempt {
         self.drain_subscriptions();
         let topic = msg.first().cloned().unwrap_or_default();
-        let mut dead = false;
-        for peer in &self.peers {
-            if !peer.subscriptions.matches(&topic) {
-                continue;
-            }
-            match peer.pipe.push(msg.clone()) {
-                Ok(()) => {}
-                Err(PushError::Full(_)) => self.dropped += 1,
-                Err(PushError::Closed(_)) => dead = true,
-            }
-        }
-        if dead {
-            self.reap();
-        }
+        self.distribute(msg, |peer| peer.subscriptions.matches(&topic));
         Attempt::Sent
     }
 
@@ -172,8 +159,14 @@ impl SocketCore {
     }
 
     fn send_to_all(&mut self, msg: Message) {
+        self.distribute(msg, |_| true);
+    }
+
+    /// Queues `msg` for every peer `wanted` picks, never blocking: a peer at its high-water
+    /// mark loses it (counted in `dropped`).
+    fn distribute(&mut self, msg: Message, wanted: impl Fn(&Peer) -> bool) {
         let mut dead = false;
-        for peer in &self.peers {
+        for peer in self.peers.iter().filter(|p| wanted(p)) {
             match peer.pipe.push(msg.clone()) {
                 Ok(()) => {}
                 Err(PushError::Full(_)) => self.dropped += 1,
