@@ -1,7 +1,7 @@
 //! Pipes: a pair of queues joining a socket to one peer (an I/O connection, or another
 //! socket for inproc), each bounded by a high-water mark, with wake-ups on edges only.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 
@@ -72,7 +72,7 @@ struct Shared {
     /// Per direction, indexed by the writing side: the messages in flight. Lock-free
     /// segment queues allocate slots in blocks as they fill, so an idle pipe costs little;
     /// the high-water mark is enforced on their length.
-    queues: [SegQueue<Message>; 2],
+    queues: [SegQueue<Item>; 2],
     /// Per direction: the writer replaces what is queued (ZMQ_CONFLATE).
     conflate: [bool; 2],
     /// Per direction, indexed by the writing side: messages the reader has taken. The
@@ -92,6 +92,14 @@ pub(crate) struct PipeConfig {
     pub conflate: [bool; 2],
 }
 
+/// What travels through a queue: one message, or all that an I/O thread decoded from one
+/// read, so the hand-over between threads costs one queue operation per read, not per
+/// message.
+enum Item {
+    One(Message),
+    Batch(Vec<Message>),
+}
+
 /// One end of a pipe: sends towards the other end and receives from it.
 pub(crate) struct PipeEnd {
     shared: Arc<Shared>,
@@ -102,6 +110,10 @@ pub(crate) struct PipeEnd {
     seen_taken: Cell<u64>,
     /// Messages this end has taken from the other (published in `taken`).
     received: Cell<u64>,
+    /// Quiet pushes not yet handed over (see [`PipeEnd::flush`]).
+    batch: RefCell<Vec<Message>>,
+    /// A received batch being served one message at a time.
+    unpacked: RefCell<std::vec::IntoIter<Message>>,
 }
 
 /// Why a message could not be queued.
@@ -137,6 +149,8 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         sent: Cell::new(0),
         seen_taken: Cell::new(0),
         received: Cell::new(0),
+        batch: RefCell::new(Vec::new()),
+        unpacked: RefCell::new(Vec::new().into_iter()),
     };
     (end(shared.clone(), 0), end(shared, 1))
 }
@@ -158,23 +172,37 @@ impl PipeEnd {
         self.sent.get() - self.seen_taken.get() < hwm
     }
 
-    fn outgoing(&self) -> &SegQueue<Message> {
+    fn outgoing(&self) -> &SegQueue<Item> {
         &self.shared.queues[self.side]
     }
 
-    fn incoming(&self) -> &SegQueue<Message> {
+    fn incoming(&self) -> &SegQueue<Item> {
         &self.shared.queues[1 - self.side]
     }
 
     /// Queues a message towards the other end, waking it if needed.
     pub fn push(&self, msg: Message) -> Result<(), PushError> {
-        self.push_quiet(msg)?;
-        self.flush();
+        self.admit(msg).map(|msg| {
+            self.hand_over();
+            self.outgoing().push(Item::One(msg));
+            self.flush();
+        })
+    }
+
+    /// Queues a message without waking the other end or handing it over yet; call
+    /// [`PipeEnd::flush`] after the batch.
+    pub fn push_quiet(&self, msg: Message) -> Result<(), PushError> {
+        let msg = self.admit(msg)?;
+        if self.shared.conflate[self.side] {
+            self.outgoing().push(Item::One(msg));
+        } else {
+            self.batch.borrow_mut().push(msg);
+        }
         Ok(())
     }
 
-    /// Queues a message without waking the other end; call [`PipeEnd::flush`] after a batch.
-    pub fn push_quiet(&self, msg: Message) -> Result<(), PushError> {
+    /// Checks the peer and the high-water mark, and counts the message as sent.
+    fn admit(&self, msg: Message) -> Result<Message, PushError> {
         if self.is_peer_gone() {
             return Err(PushError::Closed(msg));
         }
@@ -187,15 +215,32 @@ impl PipeEnd {
             }
         }
         if self.shared.conflate[self.side] {
+            // The newest message replaces whatever is still queued.
             while self.outgoing().pop().is_some() {}
         }
-        self.outgoing().push(msg);
         self.sent.set(self.sent.get() + 1);
-        Ok(())
+        Ok(msg)
     }
 
-    /// Wakes the other end after quiet pushes.
+    /// Hands quiet pushes over to the other end as one item.
+    fn hand_over(&self) {
+        let mut batch = self.batch.borrow_mut();
+        match batch.len() {
+            0 => {}
+            1 => {
+                if let Some(m) = batch.pop() {
+                    self.outgoing().push(Item::One(m));
+                }
+            }
+            _ => self
+                .outgoing()
+                .push(Item::Batch(std::mem::take(&mut *batch))),
+        }
+    }
+
+    /// Hands quiet pushes over and wakes the other end.
     pub fn flush(&self) {
+        self.hand_over();
         self.shared.notifiers[1 - self.side].notify();
     }
 
@@ -203,7 +248,7 @@ impl PipeEnd {
     /// means the other end is gone and everything it sent has been taken.
     #[allow(clippy::result_unit_err)]
     pub fn pull(&self) -> Result<Option<Message>, ()> {
-        if let Some(msg) = self.incoming().pop() {
+        if let Some(msg) = self.take_one() {
             self.count_taken();
             self.after_pull();
             return Ok(Some(msg));
@@ -211,10 +256,24 @@ impl PipeEnd {
         if !self.is_peer_gone() {
             return Ok(None);
         }
-        // A message pushed just before the peer closed.
-        let msg = self.incoming().pop().ok_or(())?;
+        // A message handed over just before the peer closed.
+        let msg = self.take_one().ok_or(())?;
         self.count_taken();
         Ok(Some(msg))
+    }
+
+    fn take_one(&self) -> Option<Message> {
+        let mut unpacked = self.unpacked.borrow_mut();
+        if let Some(m) = unpacked.next() {
+            return Some(m);
+        }
+        match self.incoming().pop()? {
+            Item::One(m) => Some(m),
+            Item::Batch(v) => {
+                *unpacked = v.into_iter();
+                unpacked.next()
+            }
+        }
     }
 
     fn count_taken(&self) {
@@ -225,7 +284,7 @@ impl PipeEnd {
 
     /// Whether a message is waiting to be pulled.
     pub fn has_input(&self) -> bool {
-        !self.incoming().is_empty()
+        self.unpacked.borrow().len() > 0 || !self.incoming().is_empty()
     }
 
     /// Whether the other end has gone away (it dropped its end).
@@ -267,6 +326,7 @@ impl PipeEnd {
 impl Drop for PipeEnd {
     fn drop(&mut self) {
         // What we sent stays readable: the queues live as long as either end.
+        self.hand_over();
         self.shared.closed[self.side].store(true, Ordering::SeqCst);
         self.shared.notifiers[1 - self.side].notify();
     }
