@@ -231,10 +231,20 @@ fn push_reconnects_after_binder_is_dropped_and_recreated() {
         drop(pull);
 
         let pull = Pull::new(&ctx).unwrap();
-        pull.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+        pull.set_rcvtimeo(Some(Duration::from_millis(200))).unwrap();
         pull.bind(&ep).unwrap();
-        push.send("two").unwrap();
-        assert_eq!(body(&pull.recv().unwrap()), b"two", "{t:?}");
+        // A message sent before the PUSH has noticed the old peer is gone goes down the dead
+        // connection and is lost in flight, as in libzmq; what must hold is that traffic
+        // resumes on the new one.
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            push.send("two").unwrap();
+            if let Ok(m) = pull.recv() {
+                assert_eq!(body(&m), b"two", "{t:?}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "{t:?}: traffic did not resume");
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use crate::zmtp::{Engine, EngineConfig, Event, PeerInfo};
 /// Bytes asked of the kernel by the first read; later reads adapt between the bounds below.
 const READ_CHUNK: usize = 64 * 1024;
 const MIN_READ: usize = 4 * 1024;
-const MAX_READ: usize = 256 * 1024;
+pub(super) const MAX_READ: usize = 256 * 1024;
 /// Stop moving messages from the pipe into the engine past this many unwritten bytes, so a
 /// slow peer leaves its backlog in the pipe, where the high-water mark bounds it.
 const OUT_HIGH: usize = 256 * 1024;
@@ -34,6 +34,9 @@ pub(super) struct Cx<'a> {
     pub timers: &'a mut Timers,
     pub io: &'a IoHandle,
     pub now: Instant,
+    /// The thread's read buffer, zeroed once: small reads land here and are copied into the
+    /// engine, so an idle connection holds no read buffer of its own.
+    pub scratch: &'a mut [u8],
 }
 
 /// Whether the thread keeps the connection.
@@ -388,7 +391,7 @@ impl Connection {
             let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) else {
                 break;
             };
-            match read_some(stream, engine, &mut self.read_hint) {
+            match read_some(stream, engine, &mut self.read_hint, cx.scratch) {
                 Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
@@ -552,7 +555,12 @@ impl Connection {
 
 /// Reads once into wherever the engine wants the bytes. Returns the bytes read (0 at the
 /// end of the stream); `WouldBlock` may follow bytes that were kept.
-fn read_some(stream: &mut Stream, engine: &mut Engine, hint: &mut usize) -> io::Result<usize> {
+fn read_some(
+    stream: &mut Stream,
+    engine: &mut Engine,
+    hint: &mut usize,
+    scratch: &mut [u8],
+) -> io::Result<usize> {
     match engine.read_target() {
         ReadTarget::Body { buf, missing } => {
             // Straight into the frame's own buffer, without zero-filling it first.
@@ -569,15 +577,13 @@ fn read_some(stream: &mut Stream, engine: &mut Engine, hint: &mut usize) -> io::
             }
         }
         ReadTarget::Input(buf) => {
-            let start = buf.len();
-            // Zero-filling is the price of reading into a shared buffer without unsafe code:
-            // keep it near what the kernel has been returning.
-            let want = *hint;
-            buf.resize(start + want, 0);
-            let r = stream.read(&mut buf[start..]);
-            let n = *r.as_ref().unwrap_or(&0);
-            buf.truncate(start + n);
-            if r.is_ok() {
+            // Into the thread's scratch buffer, then appended: the input buffer is often still
+            // shared with messages just handed out, and growing it for a read that finds
+            // nothing would allocate for nothing.
+            let want = (*hint).min(scratch.len());
+            let r = stream.read(&mut scratch[..want]);
+            if let Ok(n) = r {
+                buf.extend_from_slice(&scratch[..n]);
                 *hint = if n == want {
                     (want * 2).min(MAX_READ)
                 } else {

@@ -36,6 +36,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
         conns: HashMap::new(),
         timers: Timers::default(),
         shutting_down: false,
+        scratch: vec![0; super::connection::MAX_READ].into_boxed_slice(),
     };
     let join = std::thread::Builder::new()
         .name(format!("ferrozmq-io-{index}"))
@@ -56,6 +57,8 @@ struct IoThread {
     conns: HashMap<usize, Connection>,
     timers: Timers,
     shutting_down: bool,
+    /// Read buffer shared by this thread's connections (one is serviced at a time).
+    scratch: Box<[u8]>,
 }
 
 impl IoThread {
@@ -200,6 +203,7 @@ impl IoThread {
             timers: &mut self.timers,
             io: &self.handle,
             now: Instant::now(),
+            scratch: &mut self.scratch,
         };
         if let Verdict::Remove = conn.service(&mut cx)
             && let Some(mut conn) = self.conns.remove(&token)
