@@ -194,10 +194,16 @@ impl SocketCore {
         loop {
             let key = self.signal.prepare();
             self.process_events();
-            let got = attempt(self);
-            if !matches!(got, Ok(None)) {
-                self.signal.cancel(key);
-                return got.map(|v| v.expect("matched Some"));
+            match attempt(self) {
+                Ok(None) => {}
+                Ok(Some(v)) => {
+                    self.signal.cancel(key);
+                    return Ok(v);
+                }
+                Err(e) => {
+                    self.signal.cancel(key);
+                    return Err(e);
+                }
             }
             if let Err(e) = self.check_open() {
                 self.signal.cancel(key);
