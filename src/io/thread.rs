@@ -180,9 +180,21 @@ impl IoThread {
                         self.service(t);
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // WouldBlock ends the batch. Other errors (EMFILE, a peer that reset before we
-                // accepted) leave the listener to the next readiness edge.
+                // A peer that hung up before we accepted it costs only itself: the queue may
+                // hold more, and with edge-triggered readiness no new edge would come for
+                // them, so the backlog would fill and new peers' SYNs be dropped.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    continue;
+                }
+                // WouldBlock ends the batch. Running out of descriptors (EMFILE) leaves the
+                // listener to the next readiness edge rather than spinning.
                 Err(_) => return,
             }
         }
