@@ -7,7 +7,7 @@ use super::ProtocolError;
 use super::frame::{self, FrameHeader};
 use super::greeting::{self, GREETING_LEN};
 
-/// Spare input capacity kept for the next read, and the floor of input buffer growth.
+/// The floor of a large frame body's buffer growth (and its first read).
 pub const READ_RESERVE: usize = 64 * 1024;
 
 /// Frame bodies at least this large are read straight into a buffer of their own, which
@@ -49,7 +49,9 @@ impl Decoder {
     /// An empty decoder refusing frame bodies over `max_msg_size` (`None` = unlimited).
     pub fn new(max_msg_size: Option<u64>) -> Decoder {
         Decoder {
-            input: BytesMut::with_capacity(READ_RESERVE),
+            // Empty until bytes arrive: reads land in the I/O thread's scratch buffer first,
+            // so an idle connection holds no input buffer.
+            input: BytesMut::new(),
             body: None,
             max_msg_size,
         }
@@ -108,7 +110,6 @@ impl Decoder {
         let head = self.input.get(..GREETING_LEN).unwrap_or(&self.input);
         greeting::check_partial(head)?;
         let Ok(raw) = <[u8; GREETING_LEN]>::try_from(head) else {
-            self.reserve(GREETING_LEN - self.input.len());
             return Ok(None);
         };
         self.input.advance(GREETING_LEN);
@@ -130,7 +131,6 @@ impl Decoder {
             return Ok(self.body.take().map(|b| (b.header, Bytes::from(b.buf))));
         }
         let Some(header) = frame::decode_header(&self.input)? else {
-            self.reserve(frame::MAX_HEADER_LEN.saturating_sub(self.input.len()));
             return Ok(None);
         };
         accept(&header)?;
@@ -152,7 +152,6 @@ impl Decoder {
                 });
                 return Ok(None);
             }
-            self.reserve(frame_len - self.input.len());
             return Ok(None);
         }
         self.input.advance(header.header_len);
@@ -162,21 +161,6 @@ impl Decoder {
             self.input.split_to(body_len).freeze()
         };
         Ok(Some((header, body)))
-    }
-
-    /// Ensures room for the rest of a partly received greeting or frame: at least
-    /// [`READ_RESERVE`] and, while it is still `missing` bytes, as much as is already
-    /// buffered, so capacity grows geometrically with what arrived. An empty buffer is left
-    /// alone: it is often still shared with the messages just split off, and growing it now
-    /// would allocate a new one for every message of a request-reply exchange.
-    fn reserve(&mut self, missing: usize) {
-        if self.input.is_empty() {
-            return;
-        }
-        if self.input.capacity() - self.input.len() < READ_RESERVE {
-            self.input
-                .reserve(READ_RESERVE.max(missing.min(self.input.len())));
-        }
     }
 }
 

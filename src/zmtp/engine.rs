@@ -1,6 +1,6 @@
 //! The per-connection ZMTP state machine: greeting, NULL handshake, then messages and commands.
 //!
-//! Sans-IO: the I/O layer reads into [`Engine::read_buf`], drains [`Engine::poll_event`] until
+//! Sans-IO: the I/O layer reads into [`Engine::read_target`], drains [`Engine::poll_event`] until
 //! it returns `Ok(None)`, and writes [`Engine::outbuf`] with `writev`. After an `Err` it should
 //! flush what is queued (best effort: it may hold an ERROR for the peer) and close.
 
@@ -145,12 +145,9 @@ impl Engine {
         }
     }
 
-    /// The input buffer: the I/O layer reads into its spare capacity (reserving first if it
-    /// wants more room), then calls [`poll_event`](Engine::poll_event).
-    ///
-    /// Whenever `poll_event` returns `Ok(None)` the buffer has at least
-    /// [`READ_RESERVE`](super::decoder::READ_RESERVE) spare bytes, more while a large frame
-    /// arrives (growing with what has been received, never with what the peer announced).
+    /// The input buffer, for appending received bytes directly (tests). It grows only with
+    /// what arrives; the I/O layer uses [`read_target`](Engine::read_target), which also
+    /// routes large frame bodies to their own buffer.
     pub fn read_buf(&mut self) -> &mut BytesMut {
         self.input.buf()
     }

@@ -1,7 +1,7 @@
 //! Sans-IO ZMTP 3.x: the greeting, framing, commands and NULL handshake libzmq 4.x speaks.
 //!
 //! Nothing in this module touches sockets, threads or the clock: bytes and `now` come in
-//! ([`Engine::read_buf`], [`Engine::poll_event`], [`Engine::handle_timeout`]) and bytes, events
+//! ([`Engine::read_target`], [`Engine::poll_event`], [`Engine::handle_timeout`]) and bytes, events
 //! and deadlines go out ([`Engine::outbuf`], [`Event`], [`Engine::poll_timeout`]). That keeps
 //! the whole protocol testable with byte literals and fuzzable as pure functions.
 //!
