@@ -223,3 +223,14 @@ fn last_message_before_the_peer_hangs_up_wakes_the_receiver_at_once() {
         );
     }
 }
+
+#[test]
+fn multipart_message_cut_off_by_a_disconnect_is_discarded_whole() {
+    let mut rig = Rig::new();
+    let mut bad = rig.raw_after_handshake();
+    // zmtp.md section 2: a first frame with MORE set, then the peer goes away.
+    bad.write_all(b"\x01\x04half").unwrap();
+    drop(bad);
+    // The next message the PULL hands out is the good peer's, not a truncated one.
+    rig.good_peer_still_flows();
+}
