@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use ferrozmq::{Context, Dealer, Message, Router};
 
+/// The timing tests run one at a time: a sibling starting or killing a process would
+/// compete for the two cores while a deadline is being measured.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 const ECHO_ENV: &str = "FERROZMQ_ECHO_AT";
 const HELLO_ENV: &str = "FERROZMQ_HELLO_TO";
 
@@ -80,6 +84,7 @@ fn killed_peer_restarted_gets_traffic_again_in_order_without_duplicates() {
     if std::env::var(ECHO_ENV).is_ok() || std::env::var(HELLO_ENV).is_ok() {
         return;
     }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let path = std::env::temp_dir().join(format!("ferrozmq-faults-{}.ipc", std::process::id()));
     let endpoint = format!("ipc://{}", path.display());
     let mut child = start_echo(&endpoint);
@@ -141,6 +146,7 @@ fn peer_stopped_with_sigstop_is_dropped_by_heartbeats_in_time() {
     if std::env::var(ECHO_ENV).is_ok() || std::env::var(HELLO_ENV).is_ok() {
         return;
     }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     const IVL: Duration = Duration::from_millis(100);
     const TIMEOUT: Duration = Duration::from_millis(300);
     let ctx = Context::new();
