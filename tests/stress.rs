@@ -53,3 +53,35 @@ fn stress_resident_memory_stays_flat_over_a_long_push_pull_run() {
         "{after_warm} KiB -> {at_end} KiB"
     );
 }
+
+#[test]
+fn a_pull_that_stops_reading_holds_about_its_high_water_mark() {
+    let ctx = ferrozmq::Context::new();
+    let pull = ferrozmq::Pull::new(&ctx).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let push = ferrozmq::Push::new(&ctx).unwrap();
+    push.set_linger(Some(Duration::ZERO)).unwrap();
+    push.connect(&pull.last_endpoint().unwrap()).unwrap();
+    let body = bytes::Bytes::from(vec![1u8; 1024]);
+    push.send(body.clone()).unwrap();
+    let before = resident_kib();
+    // Send until every queue is full: SNDHWM and RCVHWM (1000 each by default) plus what
+    // the kernel's socket buffers hold, which is not this process's memory.
+    push.set_sndtimeo(Some(Duration::from_millis(200))).unwrap();
+    let mut accepted = 0usize;
+    while push.send(body.clone()).is_ok() {
+        accepted += 1;
+        assert!(
+            accepted < 1_000_000,
+            "a PULL that does not read never pushed back"
+        );
+    }
+    let grown = resident_kib().saturating_sub(before);
+    eprintln!("{accepted} messages accepted; resident grew {grown} KiB");
+    // Two high-water marks of 1 KiB messages, with room for their bookkeeping and the
+    // read buffers: far below what was accepted in total.
+    assert!(
+        grown < 2 * 2000 + 4096,
+        "{grown} KiB for {accepted} messages"
+    );
+}
