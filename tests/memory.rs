@@ -1,16 +1,10 @@
 //! Memory per idle connection, from the process's resident size.
 
+mod common;
+
 use std::time::Duration;
 
-fn resident_kib() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4
-}
+use common::resident_kib;
 
 #[test]
 fn an_idle_connection_costs_less_than_12_kib_at_each_end() {

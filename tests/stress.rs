@@ -1,17 +1,11 @@
 //! Soak tests: resident memory stays flat over a long run. `stress_*` tests run a short
 //! version in CI; set FERROZMQ_STRESS_MESSAGES for a long one.
 
+mod common;
+
 use std::time::Duration;
 
-fn resident_kib() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4
-}
+use common::resident_kib;
 
 #[test]
 fn stress_resident_memory_stays_flat_over_a_long_push_pull_run() {
