@@ -286,8 +286,8 @@ impl SocketCore {
     }
 
     /// Pushes to one pipe, round-robin over those with room (PUSH, DEALER, PAIR, REQ).
-    /// Returns the index of the peer that took it.
-    pub(super) fn send_lb(&mut self, msg: Message) -> Result<usize, Message> {
+    /// Returns the id of the pipe that took it (an id, not an index: reaping reorders peers).
+    pub(super) fn send_lb(&mut self, msg: Message) -> Result<u64, Message> {
         let peers = &self.peers;
         let mut dead = false;
         let r = self
@@ -299,16 +299,10 @@ impl SocketCore {
                     dead = true;
                     Err(m)
                 }
-            });
+            })
+            .map(|i| peers[i].pipe.id());
         if dead {
-            // Removal reorders peers; report the taker by its pipe, found again after.
-            let taker = r.as_ref().ok().map(|&i| self.peers[i].pipe.id());
             self.reap();
-            return match (r, taker) {
-                (Ok(_), Some(id)) => Ok(self.peer_index(id).unwrap_or(0)),
-                (Err(m), _) => Err(m),
-                (Ok(_), None) => Ok(0),
-            };
         }
         r
     }

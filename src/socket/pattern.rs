@@ -221,8 +221,7 @@ impl SocketCore {
             msg.push_front(Bytes::copy_from_slice(&request_id.to_be_bytes()));
         }
         match self.send_lb(msg) {
-            Ok(i) => {
-                let id = self.peers[i].pipe.id();
+            Ok(id) => {
                 if let PatternState::Req { awaiting, .. } = &mut self.pattern {
                     *awaiting = Some(id);
                 }
