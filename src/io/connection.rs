@@ -94,6 +94,13 @@ pub(super) struct Connection {
 }
 
 impl Connection {
+    /// Lets the engine recycle large bodies' buffers through `pool`.
+    pub fn use_bodies(&mut self, pool: &std::sync::Arc<crate::zmtp::bodies::BodyPool>) {
+        if let Some(e) = &mut self.engine {
+            e.set_body_pool(pool.clone());
+        }
+    }
+
     /// A connection accepted by a listener, starting its handshake.
     pub fn accepted(
         token: usize,
@@ -353,7 +360,9 @@ impl Connection {
             return Ok(());
         }
         self.connect_deadline = None;
-        self.engine = Some(Engine::new(engine_config(&self.link), cx.now));
+        let mut engine = Engine::new(engine_config(&self.link), cx.now);
+        engine.set_body_pool(cx.io.bodies().clone());
+        self.engine = Some(engine);
         self.phase = Phase::Open;
         self.readable = true;
         self.writable = true;
@@ -574,6 +583,10 @@ fn read_some(
             let before = buf.len();
             let r = stream.read_append(buf, room.max(1));
             let n = buf.len() - before;
+            // The next frame's header is read through the scratch buffer, and whatever of
+            // its body comes with it is copied once more: after a large body expect another,
+            // and read a little first (the hint doubles again if small frames follow).
+            *hint = MIN_READ;
             match r {
                 Err(e) if n == 0 || e.kind() != io::ErrorKind::WouldBlock => Err(e),
                 Err(_) => Ok(n),

@@ -26,6 +26,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
             commands: tx,
             waker,
             next_token: AtomicUsize::new(WAKER_TOKEN + 1),
+            bodies: crate::zmtp::bodies::BodyPool::new(),
         }),
     };
     let thread = IoThread {
@@ -175,6 +176,7 @@ impl IoThread {
                         crate::transport::tcp::keepalive(s, &link.options);
                     }
                     let mut conn = Connection::accepted(t, token, stream, link, now);
+                    conn.use_bodies(self.handle.bodies());
                     if conn.register(self.poll.registry()).is_ok() {
                         self.conns.insert(t, conn);
                         self.service(t);
