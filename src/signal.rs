@@ -5,7 +5,7 @@
 //! if nothing changed since the announcement. Producers notify after every batch, but touch
 //! the mutex only when a waiter is registered.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
@@ -14,6 +14,13 @@ use std::time::Instant;
 pub(crate) struct Signal {
     epoch: AtomicU64,
     waiters: AtomicUsize,
+    /// A waiter has registered since the last wake-up. The first notifier to clear it does
+    /// the waking; the others, until the waiter registers again, skip the lock and the
+    /// system call. Without it a producer paid both on every message for as long as the
+    /// woken consumer took to be scheduled.
+    armed: AtomicBool,
+    /// Watchers registered: every notification must reach them, armed or not.
+    watchers: AtomicUsize,
     /// Other signals to pass each notification on to: pollers waiting on several sockets.
     lock: Mutex<Vec<Arc<Signal>>>,
     cond: Condvar,
@@ -36,6 +43,12 @@ impl Signal {
         if self.waiters.load(Ordering::SeqCst) == 0 {
             return;
         }
+        if self.watchers.load(Ordering::SeqCst) == 0
+            && !(self.armed.load(Ordering::SeqCst) && self.armed.swap(false, Ordering::SeqCst))
+        {
+            // A notifier since the waiter registered has woken it already.
+            return;
+        }
         let watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.cond.notify_all();
@@ -51,6 +64,7 @@ impl Signal {
         let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         watchers.push(watcher.clone());
         // Counted as a waiter so notify takes the slow path that reaches watchers.
+        self.watchers.fetch_add(1, Ordering::SeqCst);
         self.waiters.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -60,6 +74,7 @@ impl Signal {
         if let Some(i) = watchers.iter().position(|w| Arc::ptr_eq(w, watcher)) {
             watchers.swap_remove(i);
             self.waiters.fetch_sub(1, Ordering::SeqCst);
+            self.watchers.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -67,8 +82,12 @@ impl Signal {
     /// `wait` or `cancel`.
     pub fn prepare(&self) -> WaitKey {
         self.waiters.fetch_add(1, Ordering::SeqCst);
+        // The key is read before arming: a notifier that disarms us afterwards bumps the
+        // epoch past the key, so `wait` cannot miss it.
+        let key = WaitKey(self.epoch.load(Ordering::SeqCst));
+        self.armed.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        WaitKey(self.epoch.load(Ordering::SeqCst))
+        key
     }
 
     /// Withdraws a waiter that found its condition already met.
@@ -139,6 +158,20 @@ mod tests {
         let key = poller.prepare();
         socket.notify();
         assert!(!poller.wait(key, Some(Instant::now() + Duration::from_millis(10))));
+    }
+
+    #[test]
+    fn every_registration_is_woken_by_the_next_notify_however_many_came_before() {
+        let s = Signal::new();
+        for _ in 0..3 {
+            let key = s.prepare();
+            s.cancel(key);
+            s.notify();
+            s.notify();
+            let key = s.prepare();
+            s.notify();
+            assert!(s.wait(key, Some(Instant::now() + Duration::from_secs(5))));
+        }
     }
 
     #[test]

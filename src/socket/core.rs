@@ -20,6 +20,10 @@ use crate::signal::Signal;
 use crate::socket_type::SocketType;
 use crate::transport::inproc::{self, InprocPeer};
 
+/// How many times a blocking send or receive looks again before it sleeps (a few
+/// microseconds in all).
+const SPIN_ATTEMPTS: usize = 64;
+
 /// A pipe to one peer, with what the socket knows of that peer.
 pub(crate) struct Peer {
     pub pipe: PipeEnd,
@@ -189,6 +193,16 @@ impl SocketCore {
         }
         if timeout == Some(Duration::ZERO) {
             return Err(Error::Again);
+        }
+        // A peer that is sending or reading right now usually makes room or delivers within
+        // a few microseconds; looking again for that long is cheaper than a futex sleep and
+        // the wake-up that ends it, for both sides.
+        for _ in 0..SPIN_ATTEMPTS {
+            std::hint::spin_loop();
+            self.process_events();
+            if let Some(v) = attempt(self)? {
+                return Ok(v);
+            }
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
