@@ -3,10 +3,13 @@
 //!
 //! This is an event count: a waiter announces itself, re-checks its queues, then sleeps only
 //! if nothing changed since the announcement. Producers notify after every batch, but touch
-//! the mutex only when a waiter is registered.
+//! the mutex only when a waiter is registered. Sleepers park their thread rather than wait on
+//! a condition variable: a wake-up is then one futex call, and the notifier never contends
+//! with the sleeper for a mutex the sleeper must take again on its way out.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
+use std::thread::Thread;
 use std::time::Instant;
 
 /// A wake-up point for one socket.
@@ -21,9 +24,15 @@ pub(crate) struct Signal {
     armed: AtomicBool,
     /// Watchers registered: every notification must reach them, armed or not.
     watchers: AtomicUsize,
+    lock: Mutex<Sleepers>,
+}
+
+#[derive(Debug, Default)]
+struct Sleepers {
+    /// Threads parked in [`Signal::wait`].
+    threads: Vec<Thread>,
     /// Other signals to pass each notification on to: pollers waiting on several sockets.
-    lock: Mutex<Vec<Arc<Signal>>>,
-    cond: Condvar,
+    watchers: Vec<Arc<Signal>>,
 }
 
 /// A registration returned by [`Signal::prepare`]; pass it to [`Signal::wait`] or
@@ -49,20 +58,22 @@ impl Signal {
             // A notifier since the waiter registered has woken it already.
             return;
         }
-        let watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.cond.notify_all();
+        for t in &sleepers.threads {
+            t.unpark();
+        }
         // Lock order is always socket signal, then watcher: a watcher never takes a
         // socket's lock while holding its own.
-        for w in watchers.iter() {
+        for w in &sleepers.watchers {
             w.notify();
         }
     }
 
     /// Passes every later notification on to `watcher` until [`Signal::unwatch`].
     pub fn watch(&self, watcher: &Arc<Signal>) {
-        let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        watchers.push(watcher.clone());
+        let mut sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        sleepers.watchers.push(watcher.clone());
         // Counted as a waiter so notify takes the slow path that reaches watchers.
         self.watchers.fetch_add(1, Ordering::SeqCst);
         self.waiters.fetch_add(1, Ordering::SeqCst);
@@ -70,9 +81,13 @@ impl Signal {
 
     /// Stops passing notifications on to `watcher`.
     pub fn unwatch(&self, watcher: &Arc<Signal>) {
-        let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = watchers.iter().position(|w| Arc::ptr_eq(w, watcher)) {
-            watchers.swap_remove(i);
+        let mut sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = sleepers
+            .watchers
+            .iter()
+            .position(|w| Arc::ptr_eq(w, watcher))
+        {
+            sleepers.watchers.swap_remove(i);
             self.waiters.fetch_sub(1, Ordering::SeqCst);
             self.watchers.fetch_sub(1, Ordering::SeqCst);
         }
@@ -98,29 +113,36 @@ impl Signal {
     /// Sleeps until notified after `key` was taken, or until `deadline`. Returns false when
     /// the deadline passed first.
     pub fn wait(&self, key: WaitKey, deadline: Option<Instant>) -> bool {
-        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let me = std::thread::current();
+        let id = me.id();
+        self.sleepers().threads.push(me);
+        // A notify after the push unparks us; one before it moved the epoch past the key.
         let woken = loop {
             if self.epoch.load(Ordering::SeqCst) != key.0 {
                 break true;
             }
             match deadline {
-                None => guard = self.cond.wait(guard).unwrap_or_else(|p| p.into_inner()),
+                None => std::thread::park(),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
                         break false;
                     }
-                    guard = self
-                        .cond
-                        .wait_timeout(guard, d - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
+                    std::thread::park_timeout(d - now);
                 }
             }
         };
-        drop(guard);
+        let mut sleepers = self.sleepers();
+        if let Some(i) = sleepers.threads.iter().position(|t| t.id() == id) {
+            sleepers.threads.swap_remove(i);
+        }
+        drop(sleepers);
         self.waiters.fetch_sub(1, Ordering::SeqCst);
         woken
+    }
+
+    fn sleepers(&self) -> std::sync::MutexGuard<'_, Sleepers> {
+        self.lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
