@@ -546,6 +546,9 @@ impl Connection {
         let flushed = !spilled && self.write_output()?;
         if let Some(st) = writing.as_mut() {
             st.io_pending = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
+            if flushed && !st.io_pending {
+                st.congested = false;
+            }
         }
         Ok((more_queued, flushed))
     }
@@ -557,8 +560,10 @@ impl Connection {
 
     /// Lets the socket's thread write to the stream (once the handshake is done).
     fn attach_direct(&mut self) {
-        let subscriber = matches!(self.link.socket_type, SocketType::Sub | SocketType::XSub);
+        let kind = self.link.socket_type;
+        let subscriber = matches!(kind, SocketType::Sub | SocketType::XSub);
         if let (false, Some(direct), Some(stream)) = (subscriber, self.direct(), &self.stream) {
+            direct.set_takes_small(!matches!(kind, SocketType::Pub | SocketType::XPub));
             let mut st = direct.lock();
             st.stream = Some(stream.clone());
             st.io_pending = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
