@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
