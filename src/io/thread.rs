@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -15,6 +15,10 @@ use super::connection::{Connection, Cx, Verdict};
 use super::timers::Timers;
 use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
 use crate::transport::Listener;
+
+/// How long a listener waits to accept again after the process ran out of descriptors (or
+/// the kernel out of socket memory); the connections meanwhile wait in the listen backlog.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// Starts I/O thread number `index`.
 pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
@@ -48,6 +52,8 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
 struct ListenerEntry {
     listener: Listener,
     link: SocketLink,
+    /// An accept retry is on the timer heap (at most one per listener).
+    retry_pending: bool,
 }
 
 struct IoThread {
@@ -92,7 +98,12 @@ impl IoThread {
             }
             let now = Instant::now();
             while let Some(token) = self.timers.pop_due(now) {
-                self.service(token);
+                if let Some(entry) = self.listeners.get_mut(&token) {
+                    entry.retry_pending = false;
+                    self.accept_all(token);
+                } else {
+                    self.service(token);
+                }
             }
             if self.shutting_down && self.conns.is_empty() {
                 break;
@@ -113,8 +124,12 @@ impl IoThread {
                     .register(&mut listener, Token(token), Interest::READABLE)
                     .is_ok()
                 {
-                    self.listeners
-                        .insert(token, ListenerEntry { listener, link });
+                    let entry = ListenerEntry {
+                        listener,
+                        link,
+                        retry_pending: false,
+                    };
+                    self.listeners.insert(token, entry);
                     self.accept_all(token);
                 }
             }
@@ -195,8 +210,19 @@ impl IoThread {
                 {
                     continue;
                 }
-                // WouldBlock ends the batch. Running out of descriptors (EMFILE) leaves the
-                // listener to the next readiness edge rather than spinning.
+                // Out of descriptors (EMFILE, ENFILE) or socket memory: the connection stays
+                // in the backlog. Readiness is edge-triggered, so closing other descriptors
+                // brings no new event for it; retrying at once would spin. Try again later.
+                Err(e) if out_of_resources(&e) => {
+                    if let Some(entry) = self.listeners.get_mut(&token)
+                        && !entry.retry_pending
+                    {
+                        entry.retry_pending = true;
+                        self.timers.add(Instant::now() + ACCEPT_RETRY, token);
+                    }
+                    return;
+                }
+                // WouldBlock ends the batch.
                 Err(_) => return,
             }
         }
@@ -225,4 +251,12 @@ impl IoThread {
             conn.deregister(self.poll.registry());
         }
     }
+}
+
+/// Whether accept failed for want of descriptors or kernel memory, which only time cures.
+fn out_of_resources(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
 }
