@@ -68,3 +68,15 @@ pub fn resident_kib() -> usize {
         .unwrap_or(0);
     pages * 4
 }
+
+/// This process's anonymous resident memory (heap and stacks, not mapped files such as its
+/// own code) in KiB, from /proc/self/status.
+pub fn anon_kib() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
