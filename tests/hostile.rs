@@ -57,13 +57,16 @@ fn greeting_with_a_higher_version_is_answered_as_3_1_and_its_messages_arrive() {
 
 #[test]
 fn two_hundred_half_greetings_held_open_do_not_stop_a_good_peer() {
-    let ivl = Duration::from_millis(500);
+    let ivl = Duration::from_millis(1000);
     let mut rig = Rig::with(ivl, None);
     let opened = Instant::now();
     let mut bad: Vec<_> = (0..200)
         .map(|_| {
             let mut s = rig.raw();
             s.write_all(&greeting()[..32]).unwrap();
+            // ferrozmq's greeting says it was accepted; waiting for it keeps these connects
+            // from overrunning the listen backlog (a dropped SYN costs a 1 s retry).
+            s.read_exact(&mut [0u8; 64]).unwrap();
             s
         })
         .collect();
@@ -81,7 +84,7 @@ fn two_hundred_half_greetings_held_open_do_not_stop_a_good_peer() {
         .filter(|s| {
             let mut r: &std::net::TcpStream = s;
             r.set_nonblocking(true).unwrap();
-            // Its greeting may be waiting to be read; an end of stream or a reset is not.
+            // An end of stream or a reset would be the close.
             let open = match r.read(&mut [0u8; 64]) {
                 Ok(n) => n > 0,
                 Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
@@ -98,7 +101,7 @@ fn two_hundred_half_greetings_held_open_do_not_stop_a_good_peer() {
          closed {:?} after the first connect",
         opened.elapsed()
     );
-    assert!(slowest < Duration::from_millis(250), "{slowest:?}");
+    assert!(slowest < Duration::from_millis(500), "{slowest:?}");
     assert!(still_open >= 150, "{still_open}");
     rig.good_peer_still_flows();
 }
