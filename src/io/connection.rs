@@ -522,7 +522,7 @@ impl Connection {
             }
         };
         let new_pipe = matches!(event, SocketEvent::Attach { .. });
-        if self.link.events.send(event).is_err() && new_pipe {
+        if !self.link.events.send(event) && new_pipe {
             // The socket is gone, so no one would read from this connection. A pipe made at
             // connect outlives its socket while it lingers, and the news can be dropped.
             return Err(io::ErrorKind::NotConnected.into());

@@ -2,16 +2,17 @@
 //! blocking with timeouts, close. Per-pattern routing lives in `pattern` and `pubsub`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use super::endpoints::Endpoints;
 use super::pattern::PatternState;
 use crate::context::Context;
 use crate::error::{Error, Result, SendError};
-use crate::io::{Command, SocketEvent, SocketLink, SocketState};
+use crate::io::{Command, EventSender, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
 use crate::pipe::PipeEnd;
@@ -53,8 +54,10 @@ pub struct SocketCore {
     pub(super) kind: SocketType,
     pub(crate) options: Options,
     pub(super) signal: Arc<Signal>,
-    pub(super) events_tx: Sender<SocketEvent>,
+    pub(super) events_tx: EventSender,
     events_rx: Receiver<SocketEvent>,
+    /// Set when an event was sent; see [`EventSender`].
+    events_pending: Arc<AtomicBool>,
     pub(super) state: Arc<SocketState>,
     pub(crate) peers: Vec<Peer>,
     pub(super) lb: LoadBalancer,
@@ -73,6 +76,8 @@ impl SocketCore {
         let signal = Arc::new(Signal::new());
         let id = ctx.inner.add_socket(&signal)?;
         let (events_tx, events_rx) = crossbeam_channel::unbounded();
+        let events_pending = Arc::new(AtomicBool::new(false));
+        let events_tx = EventSender::new(events_tx, events_pending.clone());
         Ok(SocketCore {
             ctx: ctx.clone(),
             id,
@@ -81,6 +86,7 @@ impl SocketCore {
             signal,
             events_tx,
             events_rx,
+            events_pending,
             state: Arc::new(SocketState::default()),
             peers: Vec::new(),
             lb: LoadBalancer::new(),
@@ -136,9 +142,12 @@ impl SocketCore {
     /// Takes in pipes and peer news from the I/O threads and inproc peers.
     pub(super) fn process_events(&mut self) {
         // Checked on every send and receive: an emptiness test is cheaper than a failed take.
-        if self.events_rx.is_empty() {
+        if !self.events_pending.load(Ordering::Acquire) {
             return;
         }
+        // Cleared before draining: an event sent meanwhile sets it again and is drained
+        // now or next time.
+        self.events_pending.store(false, Ordering::Relaxed);
         while let Ok(ev) = self.events_rx.try_recv() {
             match ev {
                 SocketEvent::Attach { pipe, routing_id } => {
