@@ -5,7 +5,6 @@ use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::BytesMut;
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
@@ -18,6 +17,7 @@ use crate::pipe::{Notifier, PipeEnd, PushError, pipe_with};
 use crate::routing::Trie;
 use crate::socket_type::SocketType;
 use crate::transport::{Stream, ipc, tcp};
+use crate::zmtp::bodies::BodyPool;
 use crate::zmtp::command::encode_subscription_message;
 use crate::zmtp::decoder::ReadTarget;
 use crate::zmtp::{Engine, EngineConfig, Event, PeerInfo};
@@ -418,7 +418,7 @@ impl Connection {
                 break;
             };
             let pace = (&mut self.read_hint, &mut self.read_full);
-            match read_some(stream, engine, pace, cx.scratch) {
+            match read_some(stream, engine, pace, cx.scratch, cx.io.bodies()) {
                 Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
@@ -658,8 +658,10 @@ fn read_some(
     engine: &mut Engine,
     (hint, full): (&mut usize, &mut bool),
     scratch: &mut [u8],
+    pool: &Arc<BodyPool>,
 ) -> io::Result<usize> {
-    match engine.read_target() {
+    let mut chunk = None;
+    let res = match engine.read_target() {
         ReadTarget::Body { buf, missing } => {
             // Straight into the frame's own buffer, without zero-filling it first.
             let room = (buf.capacity() - buf.len()).min(missing);
@@ -681,18 +683,20 @@ fn read_some(
         ReadTarget::Input(buf) if *full && *hint >= FRESH_MIN && buf.len() <= FRESH_CARRY => {
             // Streaming: the last read was full, so this one will most likely bring as much.
             // It goes straight into a buffer of its own (see below for why), sparing the
-            // copy out of the scratch buffer.
+            // copy out of the scratch buffer; a recycled one where possible, whose pages are
+            // already mapped (a fresh 256 KiB buffer cost a page fault per 4 KiB).
             let want = *hint;
-            let mut fresh = Vec::with_capacity(buf.len() + want);
+            let mut fresh = pool
+                .take(buf.len() + want)
+                .unwrap_or_else(|| Vec::with_capacity(buf.len() + want));
             fresh.extend_from_slice(buf);
+            buf.clear();
             let before = fresh.len();
             let r = stream.read_append(&mut fresh, want);
             let n = fresh.len() - before;
-            if n > 0 {
-                *buf = BytesMut::from(bytes::Bytes::from(fresh));
-            }
             *full = n == want;
             *hint = next_hint(want, n);
+            chunk = Some(fresh);
             match r {
                 Err(e) if n == 0 || e.kind() != io::ErrorKind::WouldBlock => Err(e),
                 _ => Ok(n),
@@ -713,10 +717,13 @@ fn read_some(
                     // the socket still reads from would bounce that count's cache line
                     // between the two cores once per message. Small reads (a request, a
                     // reply) append instead: there the allocation would cost more.
-                    let mut fresh = BytesMut::with_capacity(buf.len() + n);
+                    let mut fresh = pool
+                        .take(buf.len() + n)
+                        .unwrap_or_else(|| Vec::with_capacity(buf.len() + n));
                     fresh.extend_from_slice(buf);
                     fresh.extend_from_slice(&scratch[..n]);
-                    *buf = fresh;
+                    buf.clear();
+                    chunk = Some(fresh);
                 } else {
                     buf.extend_from_slice(&scratch[..n]);
                 }
@@ -724,7 +731,11 @@ fn read_some(
             }
             r
         }
+    };
+    if let Some(fresh) = chunk.filter(|c| !c.is_empty()) {
+        engine.feed_chunk(fresh);
     }
+    res
 }
 
 /// The next read's size: double after a full read, else about what came.

@@ -121,6 +121,25 @@ impl Decoder {
         &mut self.input
     }
 
+    /// Takes a chunk of received bytes that continues the stream (it begins with what the
+    /// input held, which the caller moved into it). Frames are sliced off it directly.
+    ///
+    /// A chunk that starts with a whole frame becomes the frozen chunk, and its buffer goes
+    /// back to the pool once its messages are dropped. One that does not (a large frame
+    /// still arriving, a handshake) becomes the input as it is: kept out of the pool, so a
+    /// peer that never completes a frame cannot fill the pool with its bytes.
+    pub fn feed_chunk(&mut self, chunk: Vec<u8>) {
+        debug_assert!(self.frozen.is_empty() && self.input.is_empty() && self.body.is_none());
+        let whole = matches!(
+            frame::decode_header(&chunk),
+            Ok(Some(h)) if (h.header_len as u64).saturating_add(h.body_len) <= chunk.len() as u64
+        );
+        match &self.pool {
+            Some(pool) if whole => self.frozen = pool.frame(chunk),
+            _ => self.input = BytesMut::from(Bytes::from(chunk)),
+        }
+    }
+
     /// Moves what is left of the frozen chunk back in front of the input, so new bytes
     /// append after it. Only a partial frame is normally left, so the copy is small.
     fn thaw(&mut self) {

@@ -164,6 +164,12 @@ impl Engine {
         self.input.target()
     }
 
+    /// Takes a chunk of received bytes that continues the input (see
+    /// [`Decoder::feed_chunk`](super::decoder::Decoder::feed_chunk)).
+    pub fn feed_chunk(&mut self, chunk: Vec<u8>) {
+        self.input.feed_chunk(chunk);
+    }
+
     /// Appends received bytes where they belong (for tests and fuzzing; I/O uses
     /// `read_target`).
     pub fn handle_input(&mut self, data: &[u8]) {
