@@ -31,6 +31,8 @@
 mod context;
 mod endpoint;
 pub mod error;
+#[allow(unsafe_code)]
+mod ffi;
 mod io;
 pub mod message;
 mod options;

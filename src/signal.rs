@@ -9,14 +9,43 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
+/// Something a signal passes its notifications on to: another signal (a poller waiting on
+/// several sockets), or a file descriptor the C ABI hands out as ZMQ_FD.
+pub(crate) trait Watcher: Send + Sync {
+    /// Called after every notification of a watched signal. Must not block or take a
+    /// socket's lock.
+    fn wake(&self);
+}
+
 /// A wake-up point for one socket.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Signal {
     epoch: AtomicU64,
     waiters: AtomicUsize,
-    /// Other signals to pass each notification on to: pollers waiting on several sockets.
-    lock: Mutex<Vec<Arc<Signal>>>,
+    /// Watchers to pass each notification on to.
+    lock: Mutex<Vec<Arc<dyn Watcher>>>,
     cond: Condvar,
+}
+
+impl std::fmt::Debug for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signal")
+            .field("epoch", &self.epoch)
+            .field("waiters", &self.waiters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watcher for Signal {
+    fn wake(&self) {
+        self.notify();
+    }
+}
+
+/// Whether `w` is the watcher at `ptr` (compares addresses, not vtables, which may differ
+/// between codegen units for the same type).
+fn same_watcher(w: &Arc<dyn Watcher>, ptr: *const ()) -> bool {
+    std::ptr::eq(Arc::as_ptr(w).cast::<()>(), ptr)
 }
 
 /// A registration returned by [`Signal::prepare`]; pass it to [`Signal::wait`] or
@@ -42,12 +71,12 @@ impl Signal {
         // Lock order is always socket signal, then watcher: a watcher never takes a
         // socket's lock while holding its own.
         for w in watchers.iter() {
-            w.notify();
+            w.wake();
         }
     }
 
     /// Passes every later notification on to `watcher` until [`Signal::unwatch`].
-    pub fn watch(&self, watcher: &Arc<Signal>) {
+    pub fn watch<W: Watcher + 'static>(&self, watcher: &Arc<W>) {
         let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         watchers.push(watcher.clone());
         // Counted as a waiter so notify takes the slow path that reaches watchers.
@@ -55,9 +84,10 @@ impl Signal {
     }
 
     /// Stops passing notifications on to `watcher`.
-    pub fn unwatch(&self, watcher: &Arc<Signal>) {
+    pub fn unwatch<W: Watcher + 'static>(&self, watcher: &Arc<W>) {
+        let ptr = Arc::as_ptr(watcher).cast::<()>();
         let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = watchers.iter().position(|w| Arc::ptr_eq(w, watcher)) {
+        if let Some(i) = watchers.iter().position(|w| same_watcher(w, ptr)) {
             watchers.swap_remove(i);
             self.waiters.fetch_sub(1, Ordering::SeqCst);
         }
