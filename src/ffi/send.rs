@@ -1,9 +1,10 @@
 //! Sending: zmq_send, zmq_send_const, zmq_msg_send, zmq_sendmsg, zmq_sendiov.
 //!
 //! ferrozmq routes whole messages, so frames sent with ZMQ_SNDMORE wait in the handle and
-//! the whole message goes with its last frame. The difference C can see: errors that libzmq
-//! reports on the first frame of a message (EFSM out of turn, EHOSTUNREACH under
-//! ROUTER_MANDATORY) come with the last one instead.
+//! the whole message goes with its last frame. The first frame is still checked as libzmq
+//! checks it (EFSM out of turn, EHOSTUNREACH for an unknown ROUTER_MANDATORY peer); what
+//! C can see differ is that waiting at the high-water mark (EAGAIN, or blocking) happens
+//! at the last frame.
 
 use std::ffi::{c_int, c_void};
 
@@ -32,6 +33,9 @@ pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<u
     st.core.check_open().map_err(|e| e.errno())?;
     let len = frame.len();
     if flags & ZMQ_SNDMORE != 0 {
+        if st.outgoing.is_empty() {
+            st.core.may_start(&frame).map_err(|e| e.errno())?;
+        }
         st.outgoing.push_back(frame);
         return Ok(len);
     }

@@ -68,8 +68,12 @@ int main (void)
     CHECK (zmq_msg_close (&m) == 0);
 
     /* ROUTER_MANDATORY: an unknown peer is EHOSTUNREACH. */
-    CHECK (zmq_send (router, "nobody", 6, ZMQ_SNDMORE) == 6);
-    CHECK_ERR (zmq_send (router, "lost", 4, 0), EHOSTUNREACH);
+    CHECK_ERR (zmq_send (router, "nobody", 6, ZMQ_SNDMORE), EHOSTUNREACH);
+    CHECK_ERR (zmq_send (router, "nobody", 6, 0), EHOSTUNREACH);
+
+    /* REQ out of turn: EFSM on the first frame, as in libzmq. */
+    CHECK (zmq_send (req, "again", 5, 0) == 5);
+    CHECK_ERR (zmq_send (req, "early", 5, ZMQ_SNDMORE), EFSM);
 
     CHECK (zmq_close (req) == 0);
     CHECK (zmq_close (dealer) == 0);
