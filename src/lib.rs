@@ -35,6 +35,7 @@ pub mod error;
 mod ffi;
 mod io;
 pub mod message;
+mod monitor;
 mod options;
 mod pipe;
 mod poll;
@@ -55,6 +56,7 @@ pub(crate) fn test_epoch() -> std::time::Instant {
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::Message;
+pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};
 pub use poll::{PollItem, poll, proxy};
 pub use socket::{
     Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Sub, XPub, XSub,

@@ -377,3 +377,8 @@ fn the_install_script_lays_out_a_prefix_that_pkg_config_and_gcc_can_use() {
     assert_ok("installed hwclient", &finish(client));
     assert_ok("hwserver", &finish(server));
 }
+
+#[test]
+fn the_monitor_reports_connect_handshake_and_disconnect_in_libzmq_format() {
+    run_c("monitor", &[]);
+}

@@ -12,6 +12,7 @@
 
 mod ctx;
 mod errno;
+mod monitor;
 mod msg;
 mod options;
 mod poll;

@@ -27,7 +27,7 @@ pub(crate) struct FfiSocket {
     /// sleep on.
     pub(crate) wake: Arc<EventFd>,
     signal: Arc<Signal>,
-    ctx: Arc<FfiCtx>,
+    pub(crate) ctx: Arc<FfiCtx>,
     /// `None` once closed (a call racing zmq_close sees ENOTSOCK).
     state: Mutex<Option<SockState>>,
 }
@@ -199,21 +199,6 @@ pub extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
 #[unsafe(export_name = "ferrozmq_zmq_disconnect")]
 pub extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
     endpoint_op(s, addr, |c, a| c.disconnect(a))
-}
-
-/// Would publish the socket's events on a PAIR at `addr`. ferrozmq's connections do not
-/// raise socket events yet, so a monitor cannot be started: ENOTSUP, never a monitor that
-/// silently reports nothing.
-#[unsafe(export_name = "ferrozmq_zmq_socket_monitor")]
-pub extern "C" fn zmq_socket_monitor(
-    s: *mut c_void,
-    _addr: *const c_char,
-    _events: c_int,
-) -> c_int {
-    guard(-1, || {
-        lookup(s)?;
-        Err(libc::ENOTSUP)
-    })
 }
 
 /// Whether C may send on a socket of `kind` (libzmq answers ENOTSUP otherwise).

@@ -2,6 +2,7 @@
 //! A connection made by `connect` outlives its streams: it keeps its pipe and reconnects.
 
 use std::io::{self, IoSlice};
+use std::sync::Arc;
 use std::time::Instant;
 
 use mio::{Interest, Registry, Token};
@@ -10,6 +11,7 @@ use super::timers::Timers;
 use super::{IoHandle, SocketEvent, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::message::Message;
+use crate::monitor::{MonitorEvent, loss_event};
 use crate::pipe::{Notifier, PipeEnd, PushError, pipe_with};
 use crate::routing::Trie;
 use crate::socket_type::SocketType;
@@ -85,6 +87,8 @@ pub(super) struct Connection {
     connect_deadline: Option<Instant>,
     /// For SUB and XSUB: the subscriptions sent upstream, to send again after a reconnect.
     sent_subscriptions: Trie,
+    /// The endpoint monitor events name: as connected to, or the accepting listener's.
+    label: Arc<str>,
 }
 
 impl Connection {
@@ -94,6 +98,7 @@ impl Connection {
         listener: usize,
         stream: Stream,
         link: SocketLink,
+        label: Arc<str>,
         now: Instant,
     ) -> Connection {
         let engine = Engine::new(engine_config(&link), now);
@@ -117,6 +122,7 @@ impl Connection {
             listener: Some(listener),
             connect_deadline: None,
             sent_subscriptions: Trie::new(),
+            label,
         }
     }
 
@@ -126,6 +132,7 @@ impl Connection {
         endpoint: Endpoint,
         link: SocketLink,
         pipe: Option<PipeEnd>,
+        label: Arc<str>,
         now: Instant,
     ) -> Connection {
         Connection {
@@ -148,6 +155,7 @@ impl Connection {
             listener: None,
             connect_deadline: None,
             sent_subscriptions: Trie::new(),
+            label,
         }
     }
 
@@ -266,7 +274,13 @@ impl Connection {
 
     /// The stream failed or ended: an accepted connection goes away, a connecting one waits
     /// for its next attempt.
-    fn lost(&mut self, cx: &mut Cx<'_>, _reason: io::Error) -> Verdict {
+    fn lost(&mut self, cx: &mut Cx<'_>, reason: io::Error) -> Verdict {
+        self.link.state.emit(|| {
+            let fd = self.stream.as_ref().map_or(-1, Stream::fd);
+            let connecting = !matches!(self.phase, Phase::Open);
+            let handshaken = self.engine.as_ref().is_some_and(Engine::is_ready);
+            loss_event(&self.label, fd, connecting, handshaken, &reason)
+        });
         self.flush_best_effort();
         self.deregister(cx.registry);
         self.stream = None;
@@ -288,7 +302,16 @@ impl Connection {
         self.phase = Phase::Idle;
         self.retry_at = cx.now + delay;
         self.schedule(cx, self.retry_at);
+        self.emit(|endpoint| MonitorEvent::ConnectRetried {
+            endpoint,
+            interval: delay,
+        });
         Verdict::Keep
+    }
+
+    /// Raises a monitor event about this connection's endpoint.
+    fn emit(&self, make: impl FnOnce(String) -> MonitorEvent) {
+        self.link.state.emit(|| Some(make(self.label.to_string())));
     }
 
     /// Gives a peer the ERROR command an engine queued before closing, if the kernel takes it.
@@ -321,6 +344,12 @@ impl Connection {
         self.stream = Some(stream);
         self.register(cx.registry)?;
         self.phase = Phase::Connecting;
+        if let Some(Stream::Tcp(_)) = &self.stream {
+            self.emit(|endpoint| MonitorEvent::ConnectDelayed {
+                endpoint,
+                errno: libc::EINPROGRESS,
+            });
+        }
         if let Some(t) = self.link.options.connect_timeout {
             let deadline = cx.now + t;
             self.connect_deadline = Some(deadline);
@@ -347,6 +376,8 @@ impl Connection {
             return Ok(());
         }
         self.connect_deadline = None;
+        let fd = stream.fd();
+        self.emit(|endpoint| MonitorEvent::Connected { endpoint, fd });
         self.engine = Some(Engine::new(engine_config(&self.link), cx.now));
         self.phase = Phase::Open;
         self.readable = true;
@@ -465,6 +496,7 @@ impl Connection {
 
     fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
         self.attempt = 0;
+        self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
         let event = match &self.pipe {
             Some(pipe) => {
                 // A reconnect: the peer may be a new process, so the socket hears its id

@@ -5,13 +5,14 @@ mod connection;
 mod thread;
 mod timers;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use crossbeam_channel::Sender;
 
 use crate::endpoint::Endpoint;
+use crate::monitor::{MonitorEvent, MonitorSink};
 use crate::options::Options;
 use crate::pipe::PipeEnd;
 use crate::signal::Signal;
@@ -30,6 +31,8 @@ pub(crate) enum Command {
         token: usize,
         listener: Listener,
         link: SocketLink,
+        /// The resolved endpoint, as monitor events name it.
+        label: Arc<str>,
     },
     /// Connect (and keep reconnecting) to an endpoint; `pipe` is the I/O side of the
     /// socket's pipe for this endpoint (`None` with IMMEDIATE: made per connection).
@@ -38,6 +41,8 @@ pub(crate) enum Command {
         endpoint: Endpoint,
         link: SocketLink,
         pipe: Option<PipeEnd>,
+        /// The endpoint as given to connect, as monitor events name it.
+        label: Arc<str>,
     },
     /// Close a listener and the connections it accepted (unbind); `ack` once done.
     Unlisten { token: usize, ack: Sender<()> },
@@ -103,12 +108,25 @@ pub(crate) struct SocketLink {
     pub state: Arc<SocketState>,
 }
 
-/// Socket state the I/O threads read: whether it closed, and its LINGER then.
-#[derive(Debug, Default)]
+/// Socket state the I/O threads read: whether it closed, and its LINGER then; and where
+/// monitor events go.
+#[derive(Default)]
 pub(crate) struct SocketState {
     closed: AtomicBool,
     /// LINGER in milliseconds at close; -1 = forever.
     linger_ms: AtomicI64,
+    /// Whether `monitor` holds a sink: read first, so unmonitored sockets never lock.
+    monitored: AtomicBool,
+    monitor: Mutex<Option<MonitorSink>>,
+}
+
+impl std::fmt::Debug for SocketState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketState")
+            .field("closed", &self.closed)
+            .field("linger_ms", &self.linger_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SocketState {
@@ -117,6 +135,30 @@ impl SocketState {
         let ms = linger.map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         self.linger_ms.store(ms, Ordering::SeqCst);
         self.closed.store(true, Ordering::SeqCst);
+        // A closed socket raises no more events: its monitor hears MonitorStopped now.
+        self.set_monitor(None);
+    }
+
+    /// Starts sending events to `sink` (or stops, with `None`); a monitor it replaces hears
+    /// MonitorStopped.
+    pub fn set_monitor(&self, sink: Option<MonitorSink>) {
+        let mut slot = self.monitor.lock().unwrap_or_else(|p| p.into_inner());
+        self.monitored.store(sink.is_some(), Ordering::SeqCst);
+        let old = std::mem::replace(&mut *slot, sink);
+        drop(slot);
+        drop(old);
+    }
+
+    /// Raises the event `make` builds (if any), when a monitor runs: unmonitored sockets
+    /// never build events.
+    pub fn emit(&self, make: impl FnOnce() -> Option<MonitorEvent>) {
+        if !self.monitored.load(Ordering::Relaxed) {
+            return;
+        }
+        let slot = self.monitor.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(sink), Some(ev)) = (slot.as_ref(), make()) {
+            sink.send(ev);
+        }
     }
 
     /// `None` while open; `Some(linger)` once closed.

@@ -14,6 +14,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use super::connection::{Connection, Cx, Verdict};
 use super::timers::Timers;
 use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
+use crate::monitor::MonitorEvent;
 use crate::transport::Listener;
 
 /// Starts I/O thread number `index`.
@@ -47,6 +48,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
 struct ListenerEntry {
     listener: Listener,
     link: SocketLink,
+    label: Arc<str>,
 }
 
 struct IoThread {
@@ -105,6 +107,7 @@ impl IoThread {
                 token,
                 mut listener,
                 link,
+                label,
             } => {
                 if self
                     .poll
@@ -112,8 +115,14 @@ impl IoThread {
                     .register(&mut listener, Token(token), Interest::READABLE)
                     .is_ok()
                 {
-                    self.listeners
-                        .insert(token, ListenerEntry { listener, link });
+                    self.listeners.insert(
+                        token,
+                        ListenerEntry {
+                            listener,
+                            link,
+                            label,
+                        },
+                    );
                     self.accept_all(token);
                 }
             }
@@ -122,8 +131,10 @@ impl IoThread {
                 endpoint,
                 link,
                 pipe,
+                label,
             } => {
-                let conn = Connection::connecting(token, endpoint, link, pipe, Instant::now());
+                let conn =
+                    Connection::connecting(token, endpoint, link, pipe, label, Instant::now());
                 self.conns.insert(token, conn);
                 self.service(token);
             }
@@ -169,12 +180,20 @@ impl IoThread {
             match entry.listener.accept() {
                 Ok(stream) => {
                     let link = entry.link.clone();
+                    let label = entry.label.clone();
                     let t = self.handle.token();
                     let now = Instant::now();
                     if let crate::transport::Stream::Tcp(s) = &stream {
                         crate::transport::tcp::keepalive(s, &link.options);
                     }
-                    let mut conn = Connection::accepted(t, token, stream, link, now);
+                    let fd = stream.fd();
+                    link.state.emit(|| {
+                        Some(MonitorEvent::Accepted {
+                            endpoint: label.to_string(),
+                            fd,
+                        })
+                    });
+                    let mut conn = Connection::accepted(t, token, stream, link, label, now);
                     if conn.register(self.poll.registry()).is_ok() {
                         self.conns.insert(t, conn);
                         self.service(t);
@@ -193,9 +212,18 @@ impl IoThread {
                 {
                     continue;
                 }
-                // WouldBlock ends the batch. Running out of descriptors (EMFILE) leaves the
-                // listener to the next readiness edge rather than spinning.
-                Err(_) => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // Running out of descriptors (EMFILE) leaves the listener to the next
+                // readiness edge rather than spinning.
+                Err(e) => {
+                    entry.link.state.emit(|| {
+                        Some(MonitorEvent::AcceptFailed {
+                            endpoint: entry.label.to_string(),
+                            errno: e.raw_os_error().unwrap_or(libc::EIO),
+                        })
+                    });
+                    return;
+                }
             }
         }
     }

@@ -72,7 +72,7 @@ impl Stream {
         }
     }
 
-    fn fd(&self) -> RawFd {
+    pub fn fd(&self) -> RawFd {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Ipc(s) => s.as_raw_fd(),
@@ -101,6 +101,14 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
+    /// The listening descriptor (monitor events report it).
+    pub fn fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Ipc(l) => l.listener.as_raw_fd(),
+        }
+    }
+
     /// Accepts one pending connection.
     pub fn accept(&self) -> io::Result<Stream> {
         match self {
