@@ -382,3 +382,13 @@ fn the_install_script_lays_out_a_prefix_that_pkg_config_and_gcc_can_use() {
 fn the_monitor_reports_connect_handshake_and_disconnect_in_libzmq_format() {
     run_c("monitor", &[]);
 }
+
+#[test]
+fn a_steerable_proxy_forwards_captures_pauses_and_terminates() {
+    run_c("proxy", &[]);
+}
+
+#[test]
+fn timers_iovecs_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
+    run_c("utils", &[]);
+}
