@@ -4,10 +4,12 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::mem::ManuallyDrop;
 use std::ptr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::guard;
+use crate::io::PeerMeta;
 
 /// libzmq's zmq_msg_t: 64 opaque bytes, pointer-aligned.
 #[allow(non_camel_case_types)]
@@ -20,8 +22,26 @@ pub struct zmq_msg_t {
 #[repr(C)]
 struct MsgRepr {
     tag: u64,
-    more: u64,
-    data: Bytes,
+    content: Content,
+}
+
+/// A message's content: one frame, whether more follow, and the sending peer's metadata.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct Content {
+    pub more: bool,
+    pub data: Bytes,
+    pub meta: Option<Arc<PeerMeta>>,
+}
+
+impl Content {
+    /// A frame without metadata.
+    pub(crate) fn frame(data: Bytes) -> Content {
+        Content {
+            data,
+            ..Content::default()
+        }
+    }
 }
 
 const _: () = assert!(std::mem::size_of::<MsgRepr>() <= 64);
@@ -56,46 +76,46 @@ pub(crate) fn check(m: *const zmq_msg_t) -> Result<(), c_int> {
 }
 
 /// Writes a live message over `m`, without dropping what was there.
-fn store(m: *mut zmq_msg_t, data: Bytes, more: bool) {
-    let repr = MsgRepr {
-        tag: LIVE,
-        more: u64::from(more),
-        data,
-    };
+fn store(m: *mut zmq_msg_t, content: Content) {
+    let repr = MsgRepr { tag: LIVE, content };
     // SAFETY: callers checked `m` non-NULL; it points to 64 writable bytes of C memory.
     unsafe { ptr::write_unaligned(m.cast::<MsgRepr>(), repr) };
 }
 
 /// Takes a live message's content out, leaving `m` closed.
-fn take(m: *mut zmq_msg_t) -> Result<(Bytes, bool), c_int> {
+fn take(m: *mut zmq_msg_t) -> Result<Content, c_int> {
     peek(m)?;
     // SAFETY: live (checked), so the slot holds a valid MsgRepr that we now own; the tag is
     // overwritten at once so it is never read as live again.
     let repr = unsafe { ptr::read_unaligned(m.cast::<MsgRepr>()) };
     // SAFETY: as in `store`.
     unsafe { ptr::write_unaligned(m.cast::<u64>(), CLOSED) };
-    Ok((repr.data, repr.more != 0))
+    Ok(repr.content)
 }
 
-/// A live message's frame (shared, not copied) and more flag.
-pub(crate) fn content(m: *mut zmq_msg_t) -> Result<(Bytes, bool), c_int> {
+/// A live message's content, shared (not copied).
+pub(crate) fn content(m: *mut zmq_msg_t) -> Result<Content, c_int> {
     // Cloned in place, never from a copy: cloning a Bytes may rewrite its own fields (a
     // Vec-backed one becomes shared), and a copy would lose that and free the buffer twice.
-    let (data, more) = take(m)?;
-    let shared = data.clone();
-    store(m, data, more);
-    Ok((shared, more))
+    let c = take(m)?;
+    let shared = Content {
+        more: c.more,
+        data: c.data.clone(),
+        meta: c.meta.clone(),
+    };
+    store(m, c);
+    Ok(shared)
 }
 
 /// Replaces a live message's content.
-pub(crate) fn replace(m: *mut zmq_msg_t, data: Bytes, more: bool) {
+pub(crate) fn replace(m: *mut zmq_msg_t, content: Content) {
     let _old = take(m);
-    store(m, data, more);
+    store(m, content);
 }
 
 /// Empties a live message after a send, as libzmq nullifies it.
 pub(crate) fn reset(m: *mut zmq_msg_t) {
-    replace(m, Bytes::new(), false);
+    replace(m, Content::default());
 }
 
 /// Makes `m` an empty message.
@@ -105,7 +125,7 @@ pub extern "C" fn zmq_msg_init(m: *mut zmq_msg_t) -> c_int {
         if m.is_null() {
             return Err(libc::EFAULT);
         }
-        store(m, Bytes::new(), false);
+        store(m, Content::default());
         Ok(0)
     })
 }
@@ -120,7 +140,7 @@ pub extern "C" fn zmq_msg_init_size(m: *mut zmq_msg_t, size: usize) -> c_int {
         let mut v = Vec::new();
         v.try_reserve_exact(size).map_err(|_| libc::ENOMEM)?;
         v.resize(size, 0u8);
-        store(m, Bytes::from(v), false);
+        store(m, Content::frame(Bytes::from(v)));
         Ok(0)
     })
 }
@@ -181,7 +201,7 @@ pub extern "C" fn zmq_msg_init_data(
             ffn,
             hint,
         };
-        store(m, Bytes::from_owner(buf), false);
+        store(m, Content::frame(Bytes::from_owner(buf)));
         Ok(0)
     })
 }
@@ -200,9 +220,9 @@ pub extern "C" fn zmq_msg_close(m: *mut zmq_msg_t) -> c_int {
 pub extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
     guard(-1, || {
         peek(dest)?;
-        let (data, more) = take(src)?;
-        store(src, Bytes::new(), false);
-        replace(dest, data, more);
+        let c = take(src)?;
+        store(src, Content::default());
+        replace(dest, c);
         Ok(0)
     })
 }
@@ -212,8 +232,8 @@ pub extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_i
 pub extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
     guard(-1, || {
         peek(dest)?;
-        let (data, more) = content(src)?;
-        replace(dest, data, more);
+        let c = content(src)?;
+        replace(dest, c);
         Ok(0)
     })
 }
@@ -222,20 +242,20 @@ pub extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_i
 #[unsafe(export_name = "ferrozmq_zmq_msg_data")]
 pub extern "C" fn zmq_msg_data(m: *mut zmq_msg_t) -> *mut c_void {
     guard(ptr::null_mut(), || {
-        Ok(peek(m)?.data.as_ptr().cast_mut().cast())
+        Ok(peek(m)?.content.data.as_ptr().cast_mut().cast())
     })
 }
 
 /// The message's size in bytes (0 with EFAULT for a closed message).
 #[unsafe(export_name = "ferrozmq_zmq_msg_size")]
 pub extern "C" fn zmq_msg_size(m: *const zmq_msg_t) -> usize {
-    guard(0, || Ok(peek(m)?.data.len()))
+    guard(0, || Ok(peek(m)?.content.data.len()))
 }
 
 /// 1 if more frames of the same message follow this one.
 #[unsafe(export_name = "ferrozmq_zmq_msg_more")]
 pub extern "C" fn zmq_msg_more(m: *const zmq_msg_t) -> c_int {
-    guard(0, || Ok(c_int::from(peek(m)?.more != 0)))
+    guard(0, || Ok(c_int::from(peek(m)?.content.more)))
 }
 
 /// ZMQ_MORE, or ZMQ_SHARED (whether another message shares the content).
@@ -244,8 +264,8 @@ pub extern "C" fn zmq_msg_get(m: *const zmq_msg_t, property: c_int) -> c_int {
     guard(-1, || {
         let r = peek(m)?;
         match property {
-            ZMQ_MORE => Ok(c_int::from(r.more != 0)),
-            ZMQ_SHARED => Ok(c_int::from(!r.data.is_unique())),
+            ZMQ_MORE => Ok(c_int::from(r.content.more)),
+            ZMQ_SHARED => Ok(c_int::from(!r.content.data.is_unique())),
             // ferrozmq does not record which descriptor a frame was read from.
             ZMQ_SRCFD => Err(libc::EINVAL),
             _ => Err(libc::EINVAL),
@@ -262,14 +282,17 @@ pub extern "C" fn zmq_msg_set(m: *mut zmq_msg_t, _property: c_int, _value: c_int
     })
 }
 
-/// Message metadata (Socket-Type, Routing-Id, Peer-Address, ...): ferrozmq's messages do
-/// not carry their connection's properties yet, so every name is EINVAL, as libzmq answers
-/// for a property the message lacks.
+/// A property of the peer that sent the message: its READY properties (Socket-Type,
+/// Routing-Id or Identity, and any others) and, over tcp, Peer-Address. EINVAL for a name
+/// the message lacks: messages from inproc peers, and built ones, have no metadata. The
+/// string lives as long as the message.
 #[unsafe(export_name = "ferrozmq_zmq_msg_gets")]
 pub extern "C" fn zmq_msg_gets(m: *const zmq_msg_t, property: *const c_char) -> *const c_char {
     guard(ptr::null(), || {
-        peek(m)?;
-        super::c_str(property)?;
-        Err(libc::EINVAL)
+        let name = super::c_str(property)?;
+        let r = peek(m)?;
+        let meta = r.content.meta.as_ref().ok_or(libc::EINVAL)?;
+        // The Arc is owned by the message in C memory, so the string outlives this copy.
+        meta.get(name).map(|v| v.as_ptr()).ok_or(libc::EINVAL)
     })
 }

@@ -9,22 +9,27 @@ use std::ffi::{c_int, c_void};
 use bytes::Bytes;
 
 use super::guard;
-use super::msg::{self, zmq_msg_t};
+use super::msg::{self, Content, zmq_msg_t};
 use super::send::{ZMQ_DONTWAIT, size_int};
 use super::socket::{can_recv, lookup};
 use crate::error::Error;
 
-/// Receives one frame by libzmq's rules; returns it and whether more frames follow.
-pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<(Bytes, bool), c_int> {
+/// Receives one frame by libzmq's rules, with whether more frames follow and the sender's
+/// metadata.
+pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int> {
     let sock = lookup(s)?;
     if !can_recv(sock.kind) {
         return Err(libc::ENOTSUP);
     }
     let mut st = sock.lock()?;
     st.core.check_open().map_err(|e| e.errno())?;
-    if let Some(f) = st.incoming.pop_front() {
+    if let Some(data) = st.incoming.pop_front() {
         st.rcvmore = !st.incoming.is_empty();
-        return Ok((f, st.rcvmore));
+        return Ok(Content {
+            data,
+            more: st.rcvmore,
+            meta: st.incoming_meta.clone(),
+        });
     }
     let timeout = st.core.options.rcvtimeo;
     let msg = sock.block(&mut st, flags & ZMQ_DONTWAIT != 0, timeout, |st| {
@@ -35,10 +40,15 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<(Bytes, bool), 
         }
     })?;
     let mut frames: std::collections::VecDeque<Bytes> = msg.into_frames().into();
-    let first = frames.pop_front().unwrap_or_default();
+    let data = frames.pop_front().unwrap_or_default();
     st.rcvmore = !frames.is_empty();
     st.incoming = frames;
-    Ok((first, st.rcvmore))
+    st.incoming_meta = st.core.last_meta();
+    Ok(Content {
+        data,
+        more: st.rcvmore,
+        meta: st.incoming_meta.clone(),
+    })
 }
 
 /// Receives one frame into `buf`, truncated to `len`; returns the frame's full size.
@@ -48,7 +58,7 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: 
         if buf.is_null() && len > 0 {
             return Err(libc::EFAULT);
         }
-        let (frame, _) = recv_frame(s, flags)?;
+        let frame = recv_frame(s, flags)?.data;
         let n = frame.len().min(len);
         if n > 0 {
             // SAFETY: C passes `len` writable bytes at `buf`; `n <= len`, and the frame is
@@ -64,9 +74,9 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: 
 pub extern "C" fn zmq_msg_recv(m: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     guard(-1, || {
         msg::check(m)?;
-        let (frame, more) = recv_frame(s, flags)?;
-        let n = frame.len();
-        msg::replace(m, frame, more);
+        let content = recv_frame(s, flags)?;
+        let n = content.data.len();
+        msg::replace(m, content);
         Ok(size_int(n))
     })
 }
@@ -99,7 +109,7 @@ pub extern "C" fn zmq_recviov(
         let mut n = 0usize;
         loop {
             let (frame, more) = match recv_frame(s, flags) {
-                Ok(f) => f,
+                Ok(c) => (c.data, c.more),
                 Err(e) if n == 0 => return Err(e),
                 Err(_) => break,
             };

@@ -136,8 +136,7 @@ pub extern "C" fn zmq_send_const(
 #[unsafe(export_name = "ferrozmq_zmq_msg_send")]
 pub extern "C" fn zmq_msg_send(m: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     guard(-1, || {
-        let (data, _) = msg::content(m)?;
-        let n = send_frame(s, data, flags)?;
+        let n = send_frame(s, msg::content(m)?.data, flags)?;
         msg::reset(m);
         Ok(size_int(n))
     })

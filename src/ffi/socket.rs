@@ -13,6 +13,7 @@ use super::Registry;
 use super::ctx::{CONTEXTS, FfiCtx};
 use super::wake::{EventFd, Woke, deadline, readable, sleep_on};
 use super::{c_str, guard};
+use crate::io::PeerMeta;
 use crate::message::Message;
 use crate::signal::Signal;
 use crate::socket::core::SocketCore;
@@ -39,6 +40,8 @@ pub(crate) struct SockState {
     pub(crate) outgoing: Message,
     /// The rest of a received message, handed out one frame per receive.
     pub(crate) incoming: VecDeque<Bytes>,
+    /// The metadata of the peer `incoming` came from.
+    pub(crate) incoming_meta: Option<Arc<PeerMeta>>,
     /// ZMQ_RCVMORE: whether the last frame received has more after it.
     pub(crate) rcvmore: bool,
 }
@@ -142,6 +145,7 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
                 core,
                 outgoing: Message::new(),
                 incoming: VecDeque::new(),
+                incoming_meta: None,
                 rcvmore: false,
             })),
         };

@@ -8,7 +8,7 @@ use std::time::Instant;
 use mio::{Interest, Registry, Token};
 
 use super::timers::Timers;
-use super::{IoHandle, SocketEvent, SocketLink};
+use super::{IoHandle, PeerMeta, SocketEvent, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::message::Message;
 use crate::monitor::{MonitorEvent, loss_event};
@@ -497,6 +497,8 @@ impl Connection {
     fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
         self.attempt = 0;
         self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
+        let address = self.stream.as_ref().and_then(Stream::peer_ip);
+        let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address)));
         let event = match &self.pipe {
             Some(pipe) => {
                 // A reconnect: the peer may be a new process, so the socket hears its id
@@ -509,6 +511,7 @@ impl Connection {
                 SocketEvent::PeerReady {
                     pipe_id: pipe.id(),
                     routing_id: peer.identity,
+                    meta,
                 }
             }
             None => {
@@ -523,6 +526,7 @@ impl Connection {
                 SocketEvent::Attach {
                     pipe: socket_end,
                     routing_id: peer.identity,
+                    meta,
                 }
             }
         };

@@ -175,8 +175,80 @@ impl SocketState {
 pub(crate) enum SocketEvent {
     /// A peer completed its handshake on a bound endpoint (or an IMMEDIATE connect, or an
     /// inproc peer joined): a new pipe for the socket.
-    Attach { pipe: PipeEnd, routing_id: Bytes },
+    Attach {
+        pipe: PipeEnd,
+        routing_id: Bytes,
+        meta: Option<Arc<PeerMeta>>,
+    },
     /// The peer behind an existing pipe (made at connect) completed a handshake, again after
     /// each reconnect; it may bring a new routing id.
-    PeerReady { pipe_id: u64, routing_id: Bytes },
+    PeerReady {
+        pipe_id: u64,
+        routing_id: Bytes,
+        meta: Option<Arc<PeerMeta>>,
+    },
+}
+
+/// What a peer said about itself in its handshake, for the metadata of the messages it
+/// sends (zmq_msg_gets): its READY properties, and the address it connected from.
+#[derive(Debug, Default)]
+pub(crate) struct PeerMeta {
+    /// Property names and values, NUL-terminated so C can borrow them.
+    pub properties: Vec<(String, std::ffi::CString)>,
+}
+
+impl PeerMeta {
+    /// Metadata from a peer's READY properties and, for tcp, its IP address.
+    pub fn new(properties: &[(String, Bytes)], peer_address: Option<String>) -> PeerMeta {
+        let text = |v: &[u8]| {
+            let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+            std::ffi::CString::new(&v[..end]).unwrap_or_default()
+        };
+        let mut props: Vec<(String, std::ffi::CString)> = properties
+            .iter()
+            .map(|(k, v)| (k.clone(), text(v)))
+            .collect();
+        if let Some(addr) = peer_address {
+            props.push(("Peer-Address".into(), text(addr.as_bytes())));
+        }
+        PeerMeta { properties: props }
+    }
+
+    /// A property by name (ZMTP names are case-insensitive); "Routing-Id" and its older
+    /// name "Identity" answer for each other.
+    pub fn get(&self, name: &str) -> Option<&std::ffi::CStr> {
+        let find = |n: &str| {
+            self.properties
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_c_str())
+        };
+        find(name).or_else(|| {
+            if name.eq_ignore_ascii_case("Routing-Id") {
+                find("Identity")
+            } else if name.eq_ignore_ascii_case("Identity") {
+                find("Routing-Id")
+            } else {
+                None
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_meta_answers_routing_id_and_identity_for_each_other_and_ignores_case() {
+        let props = [
+            ("Socket-Type".to_string(), Bytes::from_static(b"DEALER")),
+            ("Identity".to_string(), Bytes::from_static(b"D1")),
+        ];
+        let meta = PeerMeta::new(&props, Some("10.0.0.1".into()));
+        assert_eq!(meta.get("socket-type").unwrap().to_bytes(), b"DEALER");
+        assert_eq!(meta.get("Routing-Id").unwrap().to_bytes(), b"D1");
+        assert_eq!(meta.get("Peer-Address").unwrap().to_bytes(), b"10.0.0.1");
+        assert!(meta.get("User-Id").is_none());
+    }
 }

@@ -1,6 +1,7 @@
 //! The machinery every socket type shares: pipes to peers, events from the I/O threads,
 //! blocking with timeouts, close. Per-pattern routing lives in `pattern` and `pubsub`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use super::endpoints::Endpoints;
 use super::pattern::PatternState;
 use crate::context::Context;
 use crate::error::{Error, Result, SendError};
-use crate::io::{Command, SocketEvent, SocketLink, SocketState};
+use crate::io::{Command, PeerMeta, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
 use crate::pipe::PipeEnd;
@@ -61,6 +62,10 @@ pub struct SocketCore {
     pub(super) lookahead: Option<Message>,
     /// Messages a PUB, XPUB or ROUTER dropped for peers at their high-water mark.
     pub(super) dropped: u64,
+    /// Handshake metadata of peers, by pipe id (message properties for the C ABI).
+    peer_meta: HashMap<u64, Arc<PeerMeta>>,
+    /// The pipe the last received message came from.
+    last_from: u64,
 }
 
 impl SocketCore {
@@ -85,12 +90,20 @@ impl SocketCore {
             endpoints: Endpoints::default(),
             lookahead: None,
             dropped: 0,
+            peer_meta: HashMap::new(),
+            last_from: 0,
         })
     }
 
     /// The socket's wake-up point (the poller watches it).
     pub(crate) fn signal(&self) -> &Arc<Signal> {
         &self.signal
+    }
+
+    /// The handshake metadata of the peer the last received message came from, if it
+    /// sent any (tcp and ipc peers do; inproc ones do not, as in libzmq).
+    pub(crate) fn last_meta(&self) -> Option<Arc<PeerMeta>> {
+        self.peer_meta.get(&self.last_from).cloned()
     }
 
     /// How many messages were dropped for peers at their high-water mark.
@@ -136,14 +149,33 @@ impl SocketCore {
             return;
         }
         while let Ok(ev) = self.events_rx.try_recv() {
-            match ev {
-                SocketEvent::Attach { pipe, routing_id } => {
+            let (pipe_id, meta) = match ev {
+                SocketEvent::Attach {
+                    pipe,
+                    routing_id,
+                    meta,
+                } => {
+                    let id = pipe.id();
                     self.attach(pipe, routing_id, true);
+                    (id, meta)
                 }
                 SocketEvent::PeerReady {
                     pipe_id,
                     routing_id,
-                } => self.peer_ready(pipe_id, routing_id),
+                    meta,
+                } => {
+                    self.peer_ready(pipe_id, routing_id);
+                    (pipe_id, meta)
+                }
+            };
+            // Kept only for pipes the pattern accepted.
+            match meta {
+                Some(meta) if self.peer_index(pipe_id).is_some() => {
+                    self.peer_meta.insert(pipe_id, meta);
+                }
+                _ => {
+                    self.peer_meta.remove(&pipe_id);
+                }
             }
         }
     }
@@ -164,6 +196,7 @@ impl SocketCore {
     /// Removes peer `i` (its pipe closes) and lets the pattern forget it.
     pub(super) fn remove_peer(&mut self, i: usize) -> Peer {
         let peer = self.peers.swap_remove(i);
+        self.peer_meta.remove(&peer.pipe.id());
         self.lb.pipe_removed(i, self.peers.len());
         self.fq.pipe_removed(i, self.peers.len());
         self.peer_removed(&peer);
@@ -318,6 +351,9 @@ impl SocketCore {
                 None
             }
         });
+        if let Some((i, _)) = &r {
+            self.last_from = self.peers[*i].pipe.id();
+        }
         if dead {
             let from = r.as_ref().map(|(i, _)| self.peers[*i].pipe.id());
             self.reap();

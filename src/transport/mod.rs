@@ -72,6 +72,14 @@ impl Stream {
         }
     }
 
+    /// The peer's IP address, for tcp (the Peer-Address message property).
+    pub fn peer_ip(&self) -> Option<String> {
+        match self {
+            Stream::Tcp(s) => s.peer_addr().ok().map(|a| a.ip().to_string()),
+            Stream::Ipc(_) => None,
+        }
+    }
+
     pub fn fd(&self) -> RawFd {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),

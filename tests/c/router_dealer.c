@@ -64,6 +64,13 @@ int main (void)
     CHECK (memcmp (zmq_msg_data (&m), "one", 3) == 0 && zmq_msg_more (&m));
     CHECK (zmq_msg_recv (&m, router, 0) == 3);
     CHECK (memcmp (zmq_msg_data (&m), "two", 3) == 0 && !zmq_msg_more (&m));
+
+    /* The sender's handshake properties travel with its messages. */
+    CHECK (strcmp (zmq_msg_gets (&m, "Socket-Type"), "DEALER") == 0);
+    CHECK (strcmp (zmq_msg_gets (&m, "Routing-Id"), "D1") == 0);
+    CHECK (strcmp (zmq_msg_gets (&m, "Identity"), "D1") == 0);
+    CHECK (strcmp (zmq_msg_gets (&m, "Peer-Address"), "127.0.0.1") == 0);
+    CHECK (zmq_msg_gets (&m, "User-Id") == NULL && zmq_errno () == EINVAL);
     CHECK (zmq_msg_get (&m, ZMQ_MORE) == 0);
     CHECK (zmq_msg_close (&m) == 0);
 
