@@ -159,7 +159,7 @@ fn misuse_gives_libzmq_errnos_and_never_crashes() {
 }
 
 #[test]
-fn a_signal_interrupts_blocking_recv_and_poll_with_eintr() {
+fn a_signal_interrupts_blocking_recv_poll_and_send_with_eintr() {
     run_c("eintr", &[]);
 }
 
@@ -391,4 +391,28 @@ fn a_steerable_proxy_forwards_captures_pauses_and_terminates() {
 #[test]
 fn timers_iovecs_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
     run_c("utils", &[]);
+}
+
+#[test]
+fn the_header_compiles_as_strict_c99_and_as_cpp_with_libzmq_layouts() {
+    for (compiler, std) in [("gcc", "-std=c99"), ("g++", "-std=c++11")] {
+        let out = work_dir().join(format!("header-{compiler}"));
+        let mut cmd = Command::new(compiler);
+        if compiler == "g++" {
+            cmd.args(["-x", "c++"]);
+        }
+        let status = cmd
+            .args([std, "-pedantic", "-Wall", "-Wextra", "-Werror"])
+            .args(["-Wno-unused-local-typedefs", "-I"])
+            .arg(repo().join("include"))
+            .arg(repo().join("tests/c/header.c"))
+            .arg("-o")
+            .arg(&out)
+            .status()
+            .expect("compiler runs");
+        assert!(
+            status.success(),
+            "zmq.h does not compile with {compiler} {std}"
+        );
+    }
 }

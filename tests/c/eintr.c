@@ -1,5 +1,5 @@
-/* A signal handler installed without SA_RESTART interrupts a blocking zmq_recv and a
- * zmq_poll: both return -1 with EINTR, so Ctrl-C handling in bindings works. */
+/* A signal handler installed without SA_RESTART interrupts a blocking zmq_recv, zmq_poll
+ * and zmq_send: each returns -1 with EINTR, so Ctrl-C handling in bindings works. */
 #include "check.h"
 #include <signal.h>
 #include <sys/time.h>
@@ -39,6 +39,13 @@ int main (void)
     arm ();
     CHECK_ERR (zmq_poll (items, 1, TEST_TIMEOUT_MS), EINTR);
     CHECK (alarms == 2);
+
+    /* A PUSH with no peer blocks in send: interrupted likewise. */
+    void *push = test_socket (ctx, ZMQ_PUSH);
+    arm ();
+    CHECK_ERR (zmq_send (push, "x", 1, 0), EINTR);
+    CHECK (alarms == 3);
+    CHECK (zmq_close (push) == 0);
 
     CHECK (zmq_close (pull) == 0);
     CHECK (zmq_ctx_term (ctx) == 0);
