@@ -270,7 +270,7 @@ fn get(sock: &FfiSocket, st: &mut SockState, option: c_int) -> Result<Out, c_int
         num::MECHANISM => Out::Int(0),
         num::THREAD_SAFE => Out::Int(0),
         num::LAST_ENDPOINT => Out::Str(st.core.last_endpoint().unwrap_or_default()),
-        num::FD => Out::Int(sock.wake.raw()),
+        num::FD => Out::Int(sock.export_fd()),
         num::EVENTS => {
             st.core.check_open().map_err(|e| e.errno())?;
             // Reset the edge first: a change from here on makes ZMQ_FD readable again.

@@ -82,41 +82,61 @@ pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c
     })
 }
 
+/// Sets each socket item's `revents` from the socket's state; true if any is ready.
+fn check_sockets(
+    items: &mut [zmq_pollitem_t],
+    socks: &[Option<Arc<FfiSocket>>],
+) -> Result<bool, c_int> {
+    let mut ready = false;
+    for (item, sock) in items.iter_mut().zip(socks) {
+        if let Some(s) = sock {
+            let mut st = s.lock()?;
+            st.core.check_open().map_err(|e| e.errno())?;
+            let ev = c_short::try_from(events(&mut st)).unwrap_or(0);
+            item.revents = ev & item.events & (ZMQ_POLLIN | ZMQ_POLLOUT);
+            ready |= item.revents != 0;
+        }
+    }
+    Ok(ready)
+}
+
 fn poll_items(
     items: &mut [zmq_pollitem_t],
     socks: &[Option<Arc<FfiSocket>>],
     timeout: Option<Duration>,
 ) -> Result<c_int, c_int> {
     let deadline = deadline(timeout);
+    let mut fds: Vec<libc::pollfd> = items
+        .iter()
+        .zip(socks)
+        .map(|(item, sock)| match sock {
+            Some(s) => readable(s.wake.raw()),
+            None => libc::pollfd {
+                fd: item.fd,
+                events: fd_events(item.events),
+                revents: 0,
+            },
+        })
+        .collect();
     loop {
-        let mut fds = Vec::with_capacity(items.len());
-        let mut socket_ready = false;
-        for (item, sock) in items.iter_mut().zip(socks) {
-            item.revents = 0;
-            match sock {
-                Some(s) => {
-                    // Drained before looking, so a change after the look wakes the poll.
-                    s.wake.drain();
-                    let mut st = s.lock()?;
-                    st.core.check_open().map_err(|e| e.errno())?;
-                    let ev = c_short::try_from(events(&mut st)).unwrap_or(0);
-                    item.revents = ev & item.events & (ZMQ_POLLIN | ZMQ_POLLOUT);
-                    socket_ready |= item.revents != 0;
-                    fds.push(readable(s.wake.raw()));
-                }
-                None => fds.push(libc::pollfd {
-                    fd: item.fd,
-                    events: fd_events(item.events),
-                    revents: 0,
-                }),
-            }
+        let mut socket_ready = check_sockets(items, socks)?;
+        // Listening only on the way to sleep, then looked at again: a change after that
+        // makes the socket's fd readable, so the sleep cannot miss it.
+        let mut listening = Vec::new();
+        if !socket_ready && deadline.is_none_or(|d| std::time::Instant::now() < d) {
+            listening = socks.iter().flatten().map(|s| s.listen()).collect();
+            socket_ready = check_sockets(items, socks)?;
         }
         let wait_until = if socket_ready {
             Some(std::time::Instant::now())
         } else {
             deadline
         };
+        for fd in &mut fds {
+            fd.revents = 0;
+        }
         let woke = sleep_on(&mut fds, wait_until)?;
+        drop(listening);
         if woke == Woke::Interrupted {
             return Err(libc::EINTR);
         }

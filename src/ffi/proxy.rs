@@ -131,11 +131,13 @@ fn run(
     let ctl = opt(ctl)?;
     let (mut fs, mut bs) = (Side::default(), Side::default());
     let mut paused = false;
+    let sides: Vec<&Arc<FfiSocket>> = [Some(&f), Some(&b), ctl.as_ref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut fds: Vec<libc::pollfd> = sides.iter().map(|s| readable(s.wake.raw())).collect();
+    let mut listening = Vec::new();
     loop {
-        // Drained before the attempts: a change after them wakes the sleep below.
-        for s in [Some(&f), Some(&b), ctl.as_ref()].into_iter().flatten() {
-            s.wake.drain();
-        }
         if let Some(c) = &ctl
             && let Some(rc) = control(c, &mut paused, &fs, &bs)?
         {
@@ -147,16 +149,19 @@ fn run(
             moved |= forward(&b, &f, cap.as_deref(), (&mut bs, &mut fs))?;
         }
         if moved {
+            listening.clear();
             continue;
         }
-        let mut fds: Vec<libc::pollfd> = [Some(&f), Some(&b), ctl.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|s| readable(s.wake.raw()))
-            .collect();
+        if listening.is_empty() {
+            // Listening, then one more round of attempts before sleeping: a change after
+            // this point makes an fd readable, so the sleep cannot miss it.
+            listening = sides.iter().map(|s| s.listen()).collect();
+            continue;
+        }
         if sleep_on(&mut fds, None)? == Woke::Interrupted {
             return Err(libc::EINTR);
         }
+        listening.clear();
     }
 }
 

@@ -6,8 +6,6 @@
 
 use std::ffi::{c_int, c_void};
 
-use bytes::Bytes;
-
 use super::guard;
 use super::msg::{self, Content, zmq_msg_t};
 use super::send::{ZMQ_DONTWAIT, size_int};
@@ -39,10 +37,13 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
             Err(e) => Err(e.errno()),
         }
     })?;
-    let mut frames: std::collections::VecDeque<Bytes> = msg.into_frames().into();
-    let data = frames.pop_front().unwrap_or_default();
-    st.rcvmore = !frames.is_empty();
-    st.incoming = frames;
+    let mut msg = msg;
+    // A one-frame message (the common case) is handed out without an allocation.
+    let data = msg.pop_front().unwrap_or_default();
+    if !msg.is_empty() {
+        st.incoming.extend(msg.into_frames());
+    }
+    st.rcvmore = !st.incoming.is_empty();
     st.incoming_meta = st.core.last_meta();
     Ok(Content {
         data,

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -31,6 +31,22 @@ pub(crate) struct FfiSocket {
     pub(crate) ctx: Arc<FfiCtx>,
     /// `None` once closed (a call racing zmq_close sees ENOTSOCK).
     state: Mutex<Option<SockState>>,
+    /// Whether ZMQ_FD was handed out: from then on every change reaches the eventfd.
+    fd_exported: AtomicBool,
+}
+
+/// While alive, the socket's changes reach its eventfd (see [`FfiSocket::listen`]).
+pub(crate) struct Listening<'a> {
+    sock: &'a FfiSocket,
+    temporary: bool,
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        if self.temporary {
+            self.sock.signal.unwatch(&self.sock.wake);
+        }
+    }
 }
 
 /// The mutable part of a socket handle.
@@ -47,6 +63,31 @@ pub(crate) struct SockState {
 }
 
 impl FfiSocket {
+    /// Makes the socket's changes write to its eventfd until the guard drops, and drains
+    /// it: look at the socket after this, then sleep on the fd. Outside such sleeps (and
+    /// unless ZMQ_FD was handed out) nothing writes to the fd, so a busy socket's peers
+    /// make no system call per wake-up.
+    pub(crate) fn listen(&self) -> Listening<'_> {
+        let temporary = !self.fd_exported.load(Ordering::SeqCst);
+        if temporary {
+            self.signal.watch(&self.wake);
+        }
+        self.wake.drain();
+        Listening {
+            sock: self,
+            temporary,
+        }
+    }
+
+    /// ZMQ_FD: the eventfd, written on every change from now on (edge-triggered, reset by
+    /// ZMQ_EVENTS).
+    pub(crate) fn export_fd(&self) -> c_int {
+        if !self.fd_exported.swap(true, Ordering::SeqCst) {
+            self.signal.watch(&self.wake);
+        }
+        self.wake.raw()
+    }
+
     /// Locks the socket's state; ENOTSOCK if it was closed meanwhile.
     pub(crate) fn lock(&self) -> Result<StateGuard<'_>, c_int> {
         let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -72,14 +113,18 @@ impl FfiSocket {
             timeout
         });
         loop {
-            // Drained before the attempt: a change after it leaves the fd readable, so the
-            // sleep below cannot miss it.
-            self.wake.drain();
             if let Some(v) = attempt(st)? {
                 return Ok(v);
             }
             if nonblocking {
                 return Err(libc::EAGAIN);
+            }
+            // Listening, then tried again before the sleep: a change after this point leaves
+            // the fd readable, so the sleep cannot miss it; the fast path (the first attempt
+            // succeeds) makes no system call.
+            let _listening = self.listen();
+            if let Some(v) = attempt(st)? {
+                return Ok(v);
             }
             let mut fds = [readable(self.wake.raw())];
             match sleep_on(&mut fds, deadline)? {
@@ -134,7 +179,6 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
         }
         let wake = Arc::new(EventFd::new()?);
         let signal = core.signal().clone();
-        signal.watch(&wake);
         c.open_sockets.fetch_add(1, Ordering::SeqCst);
         let sock = FfiSocket {
             kind,
@@ -148,6 +192,7 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
                 incoming_meta: None,
                 rcvmore: false,
             })),
+            fd_exported: AtomicBool::new(false),
         };
         Ok(SOCKETS.insert(Arc::new(sock)))
     })
@@ -159,7 +204,9 @@ pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     guard(-1, || {
         let sock = SOCKETS.remove(s).ok_or(libc::ENOTSOCK)?;
         let state = sock.state.lock().unwrap_or_else(|p| p.into_inner()).take();
-        sock.signal.unwatch(&sock.wake);
+        if sock.fd_exported.load(Ordering::SeqCst) {
+            sock.signal.unwatch(&sock.wake);
+        }
         sock.ctx.open_sockets.fetch_sub(1, Ordering::SeqCst);
         drop(state);
         Ok(0)
