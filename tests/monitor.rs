@@ -105,6 +105,43 @@ fn a_new_monitor_replaces_the_old_which_hears_monitor_stopped() {
     assert!(first.try_recv().is_err());
 }
 
+#[test]
+fn a_peer_that_leaves_before_its_handshake_is_handshake_failed_no_detail() {
+    let ctx = Context::new();
+    let pull = Pull::new(&ctx).unwrap();
+    let events = pull.monitor();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint().unwrap();
+    assert!(matches!(next(&events), MonitorEvent::Listening { .. }));
+    let addr = endpoint.trim_start_matches("tcp://");
+    drop(std::net::TcpStream::connect(addr).unwrap());
+    assert!(matches!(next(&events), MonitorEvent::Accepted { .. }));
+    assert!(matches!(
+        next(&events),
+        MonitorEvent::HandshakeFailedNoDetail { .. }
+    ));
+}
+
+#[test]
+fn the_connecting_side_sees_its_peer_go_and_retries() {
+    let ctx = Context::new();
+    let pull = Pull::new(&ctx).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint().unwrap();
+    let push = Push::new(&ctx).unwrap();
+    push.set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .unwrap();
+    let events = push.monitor();
+    push.connect(&endpoint).unwrap();
+    let up: Vec<u16> = (0..3).map(|_| next(&events).number()).collect();
+    assert_eq!(up, [0x0002, 0x0001, 0x1000]);
+    drop(pull);
+    assert!(
+        matches!(next(&events), MonitorEvent::Disconnected { endpoint: e, .. } if e == endpoint)
+    );
+    assert!(matches!(next(&events), MonitorEvent::ConnectRetried { .. }));
+}
+
 fn libc_eaddrinuse() -> i32 {
     ferrozmq::Error::AddrInUse.errno()
 }
