@@ -11,9 +11,17 @@ static void on_alarm (int sig)
     alarms++;
 }
 
+/* Repeats every 100 ms, so a signal arrives while the call blocks however late it starts
+ * blocking on a loaded machine. */
 static void arm (void)
 {
-    struct itimerval t = {{0, 0}, {0, 100 * 1000}};
+    struct itimerval t = {{0, 100 * 1000}, {0, 100 * 1000}};
+    CHECK (setitimer (ITIMER_REAL, &t, NULL) == 0);
+}
+
+static void disarm (void)
+{
+    struct itimerval t = {{0, 0}, {0, 0}};
     CHECK (setitimer (ITIMER_REAL, &t, NULL) == 0);
 }
 
@@ -33,18 +41,23 @@ int main (void)
     char buf[8];
     arm ();
     CHECK_ERR (zmq_recv (pull, buf, sizeof buf, 0), EINTR);
-    CHECK (alarms == 1);
+    disarm ();
+    CHECK (alarms >= 1);
 
     zmq_pollitem_t items[1] = {{pull, 0, ZMQ_POLLIN, 0}};
     arm ();
+    int before = alarms;
     CHECK_ERR (zmq_poll (items, 1, TEST_TIMEOUT_MS), EINTR);
-    CHECK (alarms == 2);
+    disarm ();
+    CHECK (alarms > before);
 
     /* A PUSH with no peer blocks in send: interrupted likewise. */
     void *push = test_socket (ctx, ZMQ_PUSH);
     arm ();
+    before = alarms;
     CHECK_ERR (zmq_send (push, "x", 1, 0), EINTR);
-    CHECK (alarms == 3);
+    disarm ();
+    CHECK (alarms > before);
     CHECK (zmq_close (push) == 0);
 
     CHECK (zmq_close (pull) == 0);

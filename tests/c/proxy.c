@@ -20,6 +20,19 @@ static void command (void *ctl, const char *cmd)
     CHECK (zmq_send (ctl, cmd, strlen (cmd), 0) == (int) strlen (cmd));
 }
 
+/* STATISTICS: eight 64-bit counters (frontend in/out, backend in/out: messages, bytes).
+ * Its answer also proves every earlier command was obeyed. */
+static void statistics (void *ctl, uint64_t stats[8])
+{
+    command (ctl, "STATISTICS");
+    for (int i = 0; i < 8; i++) {
+        CHECK (zmq_recv (ctl, &stats[i], sizeof stats[i], 0) == 8);
+        int more;
+        size_t len = sizeof more;
+        CHECK (zmq_getsockopt (ctl, ZMQ_RCVMORE, &more, &len) == 0 && more == (i < 7));
+    }
+}
+
 int main (void)
 {
     void *ctx = zmq_ctx_new ();
@@ -57,6 +70,9 @@ int main (void)
 
     /* Paused, a request waits; resumed, it goes. */
     command (ctl, "PAUSE");
+    uint64_t stats[8];
+    statistics (ctl, stats);
+    CHECK (stats[0] == 1 && stats[2] == 1 && stats[4] == 1 && stats[6] == 1);
     CHECK (zmq_send (client, "later", 5, 0) == 5);
     char buf[16];
     CHECK_ERR (zmq_recv (worker, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
@@ -68,15 +84,8 @@ int main (void)
     CHECK (zmq_send (worker, "ok", 2, 0) == 2);
     expect_frame (client, "ok", 0);
 
-    /* STATISTICS: eight 64-bit counters; two messages each way went through. */
-    command (ctl, "STATISTICS");
-    uint64_t stats[8];
-    for (int i = 0; i < 8; i++) {
-        CHECK (zmq_recv (ctl, &stats[i], sizeof stats[i], 0) == 8);
-        int more;
-        size_t len = sizeof more;
-        CHECK (zmq_getsockopt (ctl, ZMQ_RCVMORE, &more, &len) == 0 && more == (i < 7));
-    }
+    /* Two messages each way went through. */
+    statistics (ctl, stats);
     CHECK (stats[0] == 2 && stats[2] == 2 && stats[4] == 2 && stats[6] == 2);
 
     command (ctl, "TERMINATE");
