@@ -12,6 +12,7 @@
 
 mod ctx;
 mod errno;
+mod getsockopt;
 mod monitor;
 mod msg;
 mod options;

@@ -1,5 +1,6 @@
-//! zmq_setsockopt and zmq_getsockopt: every option ferrozmq has, with libzmq's numbers, C
-//! types and sizes (EINVAL for a wrong size or an option ferrozmq does not have).
+//! zmq_setsockopt: every option ferrozmq has, with libzmq's numbers, C types and sizes
+//! (EINVAL for a wrong size, a bad value or an option ferrozmq does not have). The option
+//! numbers and unit conversions here serve zmq_getsockopt (getsockopt.rs) too.
 
 use std::ffi::{c_int, c_void};
 use std::time::Duration;
@@ -11,7 +12,7 @@ use super::socket::{FfiSocket, SockState, lookup};
 use crate::options::Options;
 use crate::socket_type::SocketType;
 
-mod num {
+pub(super) mod num {
     use std::ffi::c_int;
     pub const ROUTING_ID: c_int = 5;
     pub const SUBSCRIBE: c_int = 6;
@@ -51,9 +52,6 @@ mod num {
     pub const CONNECT_TIMEOUT: c_int = 79;
     pub const THREAD_SAFE: c_int = 81;
 }
-
-const ZMQ_POLLIN: c_int = 1;
-const ZMQ_POLLOUT: c_int = 2;
 
 /// An option value as C passed it.
 struct Val<'a>(&'a [u8]);
@@ -107,15 +105,15 @@ fn ms(v: c_int) -> Duration {
     Duration::from_millis(u64::from(v.unsigned_abs()))
 }
 
-fn to_ms(d: Duration) -> c_int {
+pub(super) fn to_ms(d: Duration) -> c_int {
     c_int::try_from(d.as_millis()).unwrap_or(c_int::MAX)
 }
 
-fn ms_or(d: Option<Duration>, none: c_int) -> c_int {
+pub(super) fn ms_or(d: Option<Duration>, none: c_int) -> c_int {
     d.map_or(none, to_ms)
 }
 
-fn secs_or_default(d: Option<Duration>) -> c_int {
+pub(super) fn secs_or_default(d: Option<Duration>) -> c_int {
     d.map_or(-1, |d| c_int::try_from(d.as_secs()).unwrap_or(c_int::MAX))
 }
 
@@ -211,136 +209,6 @@ pub extern "C" fn zmq_setsockopt(
         let mut st = sock.lock()?;
         st.core.check_open().map_err(|e| e.errno())?;
         set(&sock, &mut st, option, Val(bytes))?;
-        Ok(0)
-    })
-}
-
-/// An option value to hand back to C.
-enum Out {
-    Int(c_int),
-    I64(i64),
-    Bytes(Vec<u8>),
-    /// A string, written with its NUL (LAST_ENDPOINT).
-    Str(String),
-}
-
-/// Reads one option.
-fn get(sock: &FfiSocket, st: &mut SockState, option: c_int) -> Result<Out, c_int> {
-    let kind = sock.kind;
-    let o = &st.core.options;
-    let flag = |b: bool| Out::Int(c_int::from(b));
-    let count = |n: usize| Out::Int(c_int::try_from(n).unwrap_or(c_int::MAX));
-    Ok(match option {
-        num::SNDHWM => count(o.sndhwm),
-        num::RCVHWM => count(o.rcvhwm),
-        num::LINGER => Out::Int(ms_or(o.linger, -1)),
-        num::SNDTIMEO => Out::Int(ms_or(o.sndtimeo, -1)),
-        num::RCVTIMEO => Out::Int(ms_or(o.rcvtimeo, -1)),
-        num::RECONNECT_IVL => Out::Int(ms_or(o.reconnect_ivl, -1)),
-        num::RECONNECT_IVL_MAX => Out::Int(to_ms(o.reconnect_ivl_max)),
-        num::MAXMSGSIZE => Out::I64(
-            o.maxmsgsize
-                .map_or(-1, |n| n.try_into().unwrap_or(i64::MAX)),
-        ),
-        num::HANDSHAKE_IVL => Out::Int(ms_or(o.handshake_ivl, 0)),
-        num::IPV6 => flag(o.ipv6),
-        num::IPV4ONLY => flag(!o.ipv6),
-        num::IMMEDIATE => flag(o.immediate),
-        num::CONFLATE => flag(o.conflate),
-        num::HEARTBEAT_IVL => Out::Int(ms_or(o.heartbeat_ivl, 0)),
-        num::HEARTBEAT_TTL => Out::Int(ms_or(o.heartbeat_ttl, 0)),
-        num::HEARTBEAT_TIMEOUT => Out::Int(ms_or(o.heartbeat_timeout, -1)),
-        num::CONNECT_TIMEOUT => Out::Int(ms_or(o.connect_timeout, 0)),
-        num::TCP_KEEPALIVE => Out::Int(o.tcp_keepalive.map_or(-1, c_int::from)),
-        num::TCP_KEEPALIVE_IDLE => Out::Int(secs_or_default(o.tcp_keepalive_idle)),
-        num::TCP_KEEPALIVE_INTVL => Out::Int(secs_or_default(o.tcp_keepalive_intvl)),
-        num::TCP_KEEPALIVE_CNT => Out::Int(
-            o.tcp_keepalive_cnt
-                .map_or(-1, |n| c_int::try_from(n).unwrap_or(c_int::MAX)),
-        ),
-        num::ROUTING_ID => Out::Bytes(o.routing_id.to_vec()),
-        num::ROUTER_MANDATORY if kind == SocketType::Router => flag(o.router_mandatory),
-        num::ROUTER_HANDOVER if kind == SocketType::Router => flag(o.router_handover),
-        num::PROBE_ROUTER => flag(o.probe_router),
-        num::REQ_RELAXED if kind == SocketType::Req => flag(o.req_relaxed),
-        num::REQ_CORRELATE if kind == SocketType::Req => flag(o.req_correlate),
-        num::XPUB_VERBOSE if kind == SocketType::XPub => flag(o.xpub_verbose),
-        num::TYPE => Out::Int(kind.number()),
-        num::RCVMORE => flag(st.rcvmore),
-        num::MECHANISM => Out::Int(0),
-        num::THREAD_SAFE => Out::Int(0),
-        num::LAST_ENDPOINT => Out::Str(st.core.last_endpoint().unwrap_or_default()),
-        num::FD => Out::Int(sock.export_fd()),
-        num::EVENTS => {
-            st.core.check_open().map_err(|e| e.errno())?;
-            // Reset the edge first: a change from here on makes ZMQ_FD readable again.
-            sock.wake.drain();
-            Out::Int(events(st))
-        }
-        _ => return Err(libc::EINVAL),
-    })
-}
-
-/// ZMQ_POLLIN / ZMQ_POLLOUT as they stand now.
-pub(crate) fn events(st: &mut SockState) -> c_int {
-    let mut ev = 0;
-    if !st.incoming.is_empty() || st.core.readable() {
-        ev |= ZMQ_POLLIN;
-    }
-    if st.core.writable() {
-        ev |= ZMQ_POLLOUT;
-    }
-    ev
-}
-
-/// Reads a socket option into `value` (`*len` bytes of room); sets `*len` to the size used.
-#[unsafe(export_name = "ferrozmq_zmq_getsockopt")]
-pub extern "C" fn zmq_getsockopt(
-    s: *mut c_void,
-    option: c_int,
-    value: *mut c_void,
-    len: *mut usize,
-) -> c_int {
-    guard(-1, || {
-        let sock = lookup(s)?;
-        if value.is_null() || len.is_null() {
-            return Err(libc::EFAULT);
-        }
-        // SAFETY: non-NULL; C passes its buffer's size here.
-        let room = unsafe { *len };
-        let out = {
-            let mut st = sock.lock()?;
-            get(&sock, &mut st, option)?
-        };
-        let bytes: Vec<u8> = match out {
-            Out::Int(v) => {
-                if room < 4 {
-                    return Err(libc::EINVAL);
-                }
-                v.to_ne_bytes().to_vec()
-            }
-            Out::I64(v) => {
-                if room < 8 {
-                    return Err(libc::EINVAL);
-                }
-                v.to_ne_bytes().to_vec()
-            }
-            Out::Bytes(b) => b,
-            Out::Str(s) => {
-                let mut b = s.into_bytes();
-                b.push(0);
-                b
-            }
-        };
-        if bytes.len() > room {
-            return Err(libc::EINVAL);
-        }
-        // SAFETY: `value` has `room` writable bytes (C's contract), and `bytes.len() <= room`;
-        // `len` is non-NULL.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), value.cast::<u8>(), bytes.len());
-            *len = bytes.len();
-        }
         Ok(0)
     })
 }

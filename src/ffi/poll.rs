@@ -5,8 +5,8 @@ use std::ffi::{c_int, c_long, c_short, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::getsockopt::events;
 use super::guard;
-use super::options::events;
 use super::socket::{FfiSocket, lookup};
 use super::wake::{Woke, deadline, readable, sleep_on};
 
