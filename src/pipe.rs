@@ -59,12 +59,25 @@ impl Notifier {
     }
 }
 
+/// Keeps a field on cache lines of its own (two, for the adjacent-line prefetcher), so a
+/// store from one core does not evict what the other core reads on every message.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 struct Shared {
     id: u64,
     /// How to wake side 0 and side 1.
-    notifiers: [Notifier; 2],
+    notifiers: [Padded<Notifier>; 2],
     /// Per direction, indexed by the writing side: the writer found the queue full.
-    writer_blocked: [AtomicBool; 2],
+    writer_blocked: [Padded<AtomicBool>; 2],
     /// Per direction, indexed by the writing side: capacity in messages (0 = unbounded).
     hwm: [usize; 2],
     /// Per side: that end has been dropped.
@@ -76,9 +89,10 @@ struct Shared {
     /// Per direction: the writer replaces what is queued (ZMQ_CONFLATE).
     conflate: [bool; 2],
     /// Per direction, indexed by the writing side: messages the reader has taken. The
-    /// reader only stores to it; the writer reads it only when its own count says the queue
+    /// reader only stores to it, and only every few messages (see
+    /// [`PipeEnd::count_taken`]); the writer reads it only when its own count says the queue
     /// may be full, so the hot path touches no cache line the other side writes.
-    taken: [AtomicU64; 2],
+    taken: [Padded<AtomicU64>; 2],
 }
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -135,13 +149,13 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
     }
     let shared = Arc::new(Shared {
         id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
-        notifiers,
-        writer_blocked: [AtomicBool::new(false), AtomicBool::new(false)],
+        notifiers: notifiers.map(Padded),
+        writer_blocked: Default::default(),
         hwm,
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
         queues: [SegQueue::new(), SegQueue::new()],
         conflate: config.conflate,
-        taken: [AtomicU64::new(0), AtomicU64::new(0)],
+        taken: Default::default(),
     });
     let end = |shared, side| PipeEnd {
         shared,
@@ -253,6 +267,9 @@ impl PipeEnd {
             self.after_pull();
             return Ok(Some(msg));
         }
+        // Drained: the writer's view of our progress becomes exact again.
+        self.publish_taken();
+        self.after_pull();
         if !self.is_peer_gone() {
             return Ok(None);
         }
@@ -276,10 +293,25 @@ impl PipeEnd {
         }
     }
 
+    /// Counts a message taken. The count is published every few messages, not every one:
+    /// a store per message would pull the line to this core each time the writer looked.
+    /// The writer may see the queue up to a step fuller than it is; a reader that drains
+    /// the queue, or wakes a blocked writer, publishes the exact count first.
     fn count_taken(&self) {
         let n = self.received.get() + 1;
         self.received.set(n);
-        self.shared.taken[1 - self.side].store(n, Ordering::SeqCst);
+        let hwm = self.shared.hwm[1 - self.side] as u64;
+        if hwm != 0 && n.is_multiple_of((hwm / 8).clamp(1, 32)) {
+            self.publish_taken();
+        }
+    }
+
+    fn publish_taken(&self) {
+        let taken = &self.shared.taken[1 - self.side];
+        let n = self.received.get();
+        if taken.load(Ordering::Relaxed) != n {
+            taken.store(n, Ordering::SeqCst);
+        }
     }
 
     /// Whether a message is waiting to be pulled.
@@ -303,20 +335,21 @@ impl PipeEnd {
             && self.incoming().len() <= self.shared.hwm[writer] / 2
             && blocked.swap(false, Ordering::SeqCst)
         {
+            self.publish_taken();
             self.shared.notifiers[writer].notify();
         }
     }
 
     /// Sets the socket signal of this end (inproc connect-before-bind attaches it late).
     pub fn attach_signal(&self, signal: Arc<Signal>) {
-        if let Notifier::Socket(cell) = &self.shared.notifiers[self.side] {
+        if let Notifier::Socket(cell) = &self.shared.notifiers[self.side].0 {
             let _ = cell.set(signal);
         }
     }
 
     /// Clears this end's pending-wake flag; an I/O thread calls it before it looks at the pipe.
     pub fn clear_pending(&self) {
-        if let Notifier::Io { pending, .. } = &self.shared.notifiers[self.side] {
+        if let Notifier::Io { pending, .. } = &self.shared.notifiers[self.side].0 {
             pending.store(false, Ordering::SeqCst);
             fence(Ordering::SeqCst);
         }

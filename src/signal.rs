@@ -3,10 +3,13 @@
 //!
 //! This is an event count: a waiter announces itself, re-checks its queues, then sleeps only
 //! if nothing changed since the announcement. Producers notify after every batch, but touch
-//! the mutex only when a waiter is registered.
+//! the mutex only when a waiter is registered. Sleepers park their thread rather than wait on
+//! a condition variable: a wake-up is then one futex call, and the notifier never contends
+//! with the sleeper for a mutex the sleeper must take again on its way out.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Mutex};
+use std::thread::Thread;
 use std::time::Instant;
 
 /// Something a signal passes its notifications on to: another signal (a poller waiting on
@@ -22,9 +25,23 @@ pub(crate) trait Watcher: Send + Sync {
 pub(crate) struct Signal {
     epoch: AtomicU64,
     waiters: AtomicUsize,
-    /// Watchers to pass each notification on to.
-    lock: Mutex<Vec<Arc<dyn Watcher>>>,
-    cond: Condvar,
+    /// A waiter has registered since the last wake-up. The first notifier to clear it does
+    /// the waking; the others, until the waiter registers again, skip the lock and the
+    /// system call. Without it a producer paid both on every message for as long as the
+    /// woken consumer took to be scheduled.
+    armed: AtomicBool,
+    /// Watchers registered: every notification must reach them, armed or not.
+    watchers: AtomicUsize,
+    lock: Mutex<Sleepers>,
+}
+
+#[derive(Default)]
+struct Sleepers {
+    /// Threads parked in [`Signal::wait`].
+    threads: Vec<Thread>,
+    /// Watchers to pass each notification on to: pollers waiting on several sockets, and
+    /// the C ABI's eventfds.
+    watchers: Vec<Arc<dyn Watcher>>,
 }
 
 impl std::fmt::Debug for Signal {
@@ -65,31 +82,41 @@ impl Signal {
         if self.waiters.load(Ordering::SeqCst) == 0 {
             return;
         }
-        let watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        if self.watchers.load(Ordering::SeqCst) == 0
+            && !(self.armed.load(Ordering::SeqCst) && self.armed.swap(false, Ordering::SeqCst))
+        {
+            // A notifier since the waiter registered has woken it already.
+            return;
+        }
+        let sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.cond.notify_all();
+        for t in &sleepers.threads {
+            t.unpark();
+        }
         // Lock order is always socket signal, then watcher: a watcher never takes a
         // socket's lock while holding its own.
-        for w in watchers.iter() {
+        for w in &sleepers.watchers {
             w.wake();
         }
     }
 
     /// Passes every later notification on to `watcher` until [`Signal::unwatch`].
     pub fn watch<W: Watcher + 'static>(&self, watcher: &Arc<W>) {
-        let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        watchers.push(watcher.clone());
+        let mut sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        sleepers.watchers.push(watcher.clone());
         // Counted as a waiter so notify takes the slow path that reaches watchers.
+        self.watchers.fetch_add(1, Ordering::SeqCst);
         self.waiters.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Stops passing notifications on to `watcher`.
     pub fn unwatch<W: Watcher + 'static>(&self, watcher: &Arc<W>) {
         let ptr = Arc::as_ptr(watcher).cast::<()>();
-        let mut watchers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = watchers.iter().position(|w| same_watcher(w, ptr)) {
-            watchers.swap_remove(i);
+        let mut sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = sleepers.watchers.iter().position(|w| same_watcher(w, ptr)) {
+            sleepers.watchers.swap_remove(i);
             self.waiters.fetch_sub(1, Ordering::SeqCst);
+            self.watchers.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -97,8 +124,12 @@ impl Signal {
     /// `wait` or `cancel`.
     pub fn prepare(&self) -> WaitKey {
         self.waiters.fetch_add(1, Ordering::SeqCst);
+        // The key is read before arming: a notifier that disarms us afterwards bumps the
+        // epoch past the key, so `wait` cannot miss it.
+        let key = WaitKey(self.epoch.load(Ordering::SeqCst));
+        self.armed.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        WaitKey(self.epoch.load(Ordering::SeqCst))
+        key
     }
 
     /// Withdraws a waiter that found its condition already met.
@@ -109,29 +140,36 @@ impl Signal {
     /// Sleeps until notified after `key` was taken, or until `deadline`. Returns false when
     /// the deadline passed first.
     pub fn wait(&self, key: WaitKey, deadline: Option<Instant>) -> bool {
-        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let me = std::thread::current();
+        let id = me.id();
+        self.sleepers().threads.push(me);
+        // A notify after the push unparks us; one before it moved the epoch past the key.
         let woken = loop {
             if self.epoch.load(Ordering::SeqCst) != key.0 {
                 break true;
             }
             match deadline {
-                None => guard = self.cond.wait(guard).unwrap_or_else(|p| p.into_inner()),
+                None => std::thread::park(),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
                         break false;
                     }
-                    guard = self
-                        .cond
-                        .wait_timeout(guard, d - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
+                    std::thread::park_timeout(d - now);
                 }
             }
         };
-        drop(guard);
+        let mut sleepers = self.sleepers();
+        if let Some(i) = sleepers.threads.iter().position(|t| t.id() == id) {
+            sleepers.threads.swap_remove(i);
+        }
+        drop(sleepers);
         self.waiters.fetch_sub(1, Ordering::SeqCst);
         woken
+    }
+
+    fn sleepers(&self) -> std::sync::MutexGuard<'_, Sleepers> {
+        self.lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -169,6 +207,20 @@ mod tests {
         let key = poller.prepare();
         socket.notify();
         assert!(!poller.wait(key, Some(Instant::now() + Duration::from_millis(10))));
+    }
+
+    #[test]
+    fn every_registration_is_woken_by_the_next_notify_however_many_came_before() {
+        let s = Signal::new();
+        for _ in 0..3 {
+            let key = s.prepare();
+            s.cancel(key);
+            s.notify();
+            s.notify();
+            let key = s.prepare();
+            s.notify();
+            assert!(s.wait(key, Some(Instant::now() + Duration::from_secs(5))));
+        }
     }
 
     #[test]

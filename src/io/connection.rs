@@ -5,6 +5,7 @@ use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::BytesMut;
 use mio::{Interest, Registry, Token};
 
 use super::timers::Timers;
@@ -24,6 +25,11 @@ use crate::zmtp::{Engine, EngineConfig, Event, PeerInfo};
 const READ_CHUNK: usize = 64 * 1024;
 const MIN_READ: usize = 4 * 1024;
 pub(super) const MAX_READ: usize = 256 * 1024;
+/// Leftover input up to this size is copied into each read's fresh buffer; a larger partial
+/// frame keeps growing its buffer instead, so no byte is copied more than a few times.
+const FRESH_CARRY: usize = 4 * 1024;
+/// Reads at least this large get a fresh buffer: they hold many messages to share its cost.
+const FRESH_MIN: usize = 16 * 1024;
 /// Stop moving messages from the pipe into the engine past this many unwritten bytes, so a
 /// slow peer leaves its backlog in the pipe, where the high-water mark bounds it.
 const OUT_HIGH: usize = 256 * 1024;
@@ -92,6 +98,13 @@ pub(super) struct Connection {
 }
 
 impl Connection {
+    /// Lets the engine recycle large bodies' buffers through `pool`.
+    pub fn use_bodies(&mut self, pool: &std::sync::Arc<crate::zmtp::bodies::BodyPool>) {
+        if let Some(e) = &mut self.engine {
+            e.set_body_pool(pool.clone());
+        }
+    }
+
     /// A connection accepted by a listener, starting its handshake.
     pub fn accepted(
         token: usize,
@@ -378,7 +391,9 @@ impl Connection {
         self.connect_deadline = None;
         let fd = stream.fd();
         self.emit(|endpoint| MonitorEvent::Connected { endpoint, fd });
-        self.engine = Some(Engine::new(engine_config(&self.link), cx.now));
+        let mut engine = Engine::new(engine_config(&self.link), cx.now);
+        engine.set_body_pool(cx.io.bodies().clone());
+        self.engine = Some(engine);
         self.phase = Phase::Open;
         self.readable = true;
         self.writable = true;
@@ -604,6 +619,10 @@ fn read_some(
             let before = buf.len();
             let r = stream.read_append(buf, room.max(1));
             let n = buf.len() - before;
+            // The next frame's header is read through the scratch buffer, and whatever of
+            // its body comes with it is copied once more: after a large body expect another,
+            // and read a little first (the hint doubles again if small frames follow).
+            *hint = MIN_READ;
             match r {
                 Err(e) if n == 0 || e.kind() != io::ErrorKind::WouldBlock => Err(e),
                 Err(_) => Ok(n),
@@ -619,7 +638,20 @@ fn read_some(
             let want = (*hint).min(scratch.len());
             let r = stream.read(&mut scratch[..want]);
             if let Ok(n) = r {
-                buf.extend_from_slice(&scratch[..n]);
+                if n >= FRESH_MIN && buf.len() <= FRESH_CARRY {
+                    // A buffer of its own for each large read: the frames split off it share
+                    // one reference count, which this thread raises while decoding and the
+                    // socket's thread lowers once done with them. Appending to a buffer that
+                    // the socket still reads from would bounce that count's cache line
+                    // between the two cores once per message. Small reads (a request, a
+                    // reply) append instead: there the allocation would cost more.
+                    let mut fresh = BytesMut::with_capacity(buf.len() + n);
+                    fresh.extend_from_slice(buf);
+                    fresh.extend_from_slice(&scratch[..n]);
+                    *buf = fresh;
+                } else {
+                    buf.extend_from_slice(&scratch[..n]);
+                }
                 *hint = if n == want {
                     (want * 2).min(MAX_READ)
                 } else {

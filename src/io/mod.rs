@@ -18,6 +18,7 @@ use crate::pipe::PipeEnd;
 use crate::signal::Signal;
 use crate::socket_type::SocketType;
 use crate::transport::Listener;
+use crate::zmtp::bodies::BodyPool;
 
 pub(crate) use thread::spawn;
 
@@ -68,6 +69,8 @@ struct IoHandleInner {
     commands: Sender<Command>,
     waker: mio::Waker,
     next_token: AtomicUsize,
+    /// Large frame bodies' buffers, recycled among this thread's connections.
+    bodies: Arc<BodyPool>,
 }
 
 impl IoHandle {
@@ -78,6 +81,11 @@ impl IoHandle {
         if self.inner.commands.send(cmd).is_ok() {
             let _ = self.inner.waker.wake();
         }
+    }
+
+    /// The pool this thread's connections take large frame bodies' buffers from.
+    pub fn bodies(&self) -> &Arc<BodyPool> {
+        &self.inner.bodies
     }
 
     /// Asks the thread to look at connection `token` again.

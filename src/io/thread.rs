@@ -27,6 +27,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
             commands: tx,
             waker,
             next_token: AtomicUsize::new(WAKER_TOKEN + 1),
+            bodies: crate::zmtp::bodies::BodyPool::new(),
         }),
     };
     let thread = IoThread {
@@ -194,6 +195,7 @@ impl IoThread {
                         })
                     });
                     let mut conn = Connection::accepted(t, token, stream, link, label, now);
+                    conn.use_bodies(self.handle.bodies());
                     if conn.register(self.poll.registry()).is_ok() {
                         self.conns.insert(t, conn);
                         self.service(t);

@@ -1,9 +1,12 @@
 //! The input side: a read buffer that the greeting and whole frames are split off without
 //! copying, and that grows with what the peer actually sends, never with what it announces.
 
+use std::sync::Arc;
+
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::ProtocolError;
+use super::bodies::BodyPool;
 use super::frame::{self, FrameHeader};
 use super::greeting::{self, GREETING_LEN};
 
@@ -20,6 +23,8 @@ pub struct Decoder {
     input: BytesMut,
     body: Option<PartialBody>,
     max_msg_size: Option<u64>,
+    /// Where large bodies' buffers come from and go back to, if anywhere.
+    pool: Option<Arc<BodyPool>>,
 }
 
 /// A large frame whose header is decoded and whose body is still arriving.
@@ -54,7 +59,14 @@ impl Decoder {
             input: BytesMut::new(),
             body: None,
             max_msg_size,
+            pool: None,
         }
+    }
+
+    /// Takes large bodies' buffers from `pool`, and gives them back once the messages
+    /// holding them are dropped.
+    pub fn set_pool(&mut self, pool: Arc<BodyPool>) {
+        self.pool = Some(pool);
     }
 
     /// Where the next read should put its bytes.
@@ -128,7 +140,14 @@ impl Decoder {
             if b.buf.len() < b.len {
                 return Ok(None);
             }
-            return Ok(self.body.take().map(|b| (b.header, Bytes::from(b.buf))));
+            let Some(b) = self.body.take() else {
+                return Ok(None);
+            };
+            let body = match &self.pool {
+                Some(pool) => pool.frame(b.buf),
+                None => Bytes::from(b.buf),
+            };
+            return Ok(Some((b.header, body)));
         }
         let Some(header) = frame::decode_header(&self.input)? else {
             return Ok(None);
@@ -142,7 +161,15 @@ impl Decoder {
                 // Everything buffered after the header belongs to this body.
                 self.input.advance(header.header_len);
                 let have = self.input.len();
-                let mut buf = Vec::with_capacity(body_len.min((4 * have).max(READ_RESERVE)));
+                // A recycled buffer costs nothing new, so it may be as large as announced;
+                // a fresh one grows with what arrives.
+                let mut buf = self
+                    .pool
+                    .as_ref()
+                    .and_then(|p| p.take(body_len))
+                    .unwrap_or_else(|| {
+                        Vec::with_capacity(body_len.min((4 * have).max(READ_RESERVE)))
+                    });
                 buf.extend_from_slice(&self.input);
                 self.input.clear();
                 self.body = Some(PartialBody {
@@ -261,6 +288,32 @@ mod tests {
         assert_eq!(&body[..], &stream[9..9 + 65_536]);
         let (_, hi) = d.next_frame(accept_all).unwrap().unwrap();
         assert_eq!(&hi[..], b"hi");
+    }
+
+    #[test]
+    fn a_large_body_reuses_the_buffer_of_a_dropped_message() {
+        let pool = BodyPool::new();
+        let mut d = Decoder::new(None);
+        d.set_pool(pool.clone());
+        let mut stream = vec![0x02, 0, 0, 0, 0, 0, 1, 0, 0]; // 65,536-byte body
+        stream.extend((0..65_536u32).map(|i| i as u8));
+        d.push(&stream[..100]);
+        assert_eq!(d.next_frame(accept_all), Ok(None));
+        d.push(&stream[100..]);
+        let (_, first) = d.next_frame(accept_all).unwrap().unwrap();
+        let first_ptr = first.as_ptr();
+        drop(first);
+        assert!(pool.held() >= 65_536);
+        d.push(&stream[..100]);
+        assert_eq!(d.next_frame(accept_all), Ok(None));
+        let ReadTarget::Body { buf, missing } = d.target() else {
+            panic!("the body should have its own buffer")
+        };
+        // The recycled buffer has room for the whole body: no growth, no copy.
+        assert_eq!(buf.capacity() - buf.len(), missing);
+        buf.extend_from_slice(&stream[100..]);
+        let (_, second) = d.next_frame(accept_all).unwrap().unwrap();
+        assert_eq!((second.as_ptr(), &second[..]), (first_ptr, &stream[9..]));
     }
 
     #[test]

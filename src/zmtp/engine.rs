@@ -122,6 +122,12 @@ impl Engine {
         Engine::with_deadline(config, deadline)
     }
 
+    /// Takes large frame bodies' buffers from `pool` and returns them there when the
+    /// messages are dropped.
+    pub fn set_body_pool(&mut self, pool: std::sync::Arc<super::bodies::BodyPool>) {
+        self.input.set_pool(pool);
+    }
+
     /// As [`Engine::new`] with an absolute handshake deadline (`None` = none).
     pub(crate) fn with_deadline(config: EngineConfig, deadline: Option<Instant>) -> Engine {
         let mut out = OutBuf::new();
