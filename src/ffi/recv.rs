@@ -16,10 +16,10 @@ use crate::error::Error;
 /// metadata.
 pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int> {
     let sock = lookup(s)?;
+    let mut st = sock.lock()?;
     if !can_recv(sock.kind) {
         return Err(libc::ENOTSUP);
     }
-    let mut st = sock.lock()?;
     st.core.check_open().map_err(|e| e.errno())?;
     if let Some(data) = st.incoming.pop_front() {
         st.rcvmore = !st.incoming.is_empty();

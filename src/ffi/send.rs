@@ -26,10 +26,10 @@ pub(crate) fn size_int(n: usize) -> c_int {
 /// Sends one frame by libzmq's rules; returns its size.
 pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<usize, c_int> {
     let sock = lookup(s)?;
+    let mut st = sock.lock()?;
     if !can_send(sock.kind) {
         return Err(libc::ENOTSUP);
     }
-    let mut st = sock.lock()?;
     st.core.check_open().map_err(|e| e.errno())?;
     let len = frame.len();
     if flags & ZMQ_SNDMORE != 0 {

@@ -1,6 +1,7 @@
 //! Sockets as C sees them: zmq_socket, zmq_close, bind/connect/unbind/disconnect, and the
 //! frame-at-a-time state that turns ferrozmq's whole messages into libzmq's frames.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -157,9 +158,41 @@ impl std::ops::DerefMut for StateGuard<'_> {
     }
 }
 
+/// Sockets this thread looked up last. Every call starts with a lookup, and the registry's
+/// one lock, shared by all threads, was the hottest spot of a two-thread PUSH/PULL. A cached
+/// socket is safe to hand out after zmq_close: its state is gone (ENOTSOCK), and the cache's
+/// reference keeps its address from being reused by a new socket meanwhile.
+const RECENT: usize = 4;
+
+/// The next slot to replace, and the cached (handle, socket) pairs.
+type Recent = (usize, [Option<(usize, Arc<FfiSocket>)>; RECENT]);
+
+thread_local! {
+    static RECENT_SOCKETS: RefCell<Recent> = const { RefCell::new((0, [const { None }; RECENT])) };
+}
+
 /// The socket behind a handle: ENOTSOCK for NULL, closed or foreign pointers.
 pub(crate) fn lookup(s: *mut c_void) -> Result<Arc<FfiSocket>, c_int> {
-    SOCKETS.get(s).ok_or(libc::ENOTSOCK)
+    let key = s as usize;
+    let hit = RECENT_SOCKETS.with(|r| {
+        r.borrow()
+            .1
+            .iter()
+            .flatten()
+            .find(|(k, _)| *k == key)
+            .map(|(_, sock)| sock.clone())
+    });
+    if let Some(sock) = hit {
+        return Ok(sock);
+    }
+    let sock = SOCKETS.get(s).ok_or(libc::ENOTSOCK)?;
+    RECENT_SOCKETS.with(|r| {
+        let mut r = r.borrow_mut();
+        let slot = r.0 % RECENT;
+        r.0 = r.0.wrapping_add(1);
+        r.1[slot] = Some((key, sock.clone()));
+    });
+    Ok(sock)
 }
 
 /// A new socket of `kind` (ZMQ_PAIR ... ZMQ_XSUB) in `ctx`.
