@@ -192,6 +192,12 @@ mod tests {
                 assert_eq!(get_int(s, *option), *v, "get {option}");
             }
         }
+        assert_eq!(set_int(s, num::HEARTBEAT_TTL, 1450), 0);
+        assert_eq!(
+            get_int(s, num::HEARTBEAT_TTL),
+            1400,
+            "whole tenths, as ZMTP sends"
+        );
         assert_eq!(get_int(s, num::IPV4ONLY), 1);
         assert_eq!(get_int(s, num::TYPE), 5);
         assert_eq!(set_int(s, num::LINGER, -2), -1);

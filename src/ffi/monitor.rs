@@ -43,8 +43,18 @@ fn publish(pair: Pair, monitor: Monitor) {
 pub extern "C" fn zmq_socket_monitor(s: *mut c_void, addr: *const c_char, events: c_int) -> c_int {
     guard(-1, || {
         let sock = lookup(s)?;
+        // A running monitor stops, and its PAIR is gone, before a new one binds, as libzmq
+        // closes the old monitor socket first: the new one may reuse its address.
+        sock.lock()?.core.stop_monitor();
+        let old = sock
+            .publisher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(t) = old {
+            let _ = t.join();
+        }
         if addr.is_null() {
-            sock.lock()?.core.stop_monitor();
             return Ok(0);
         }
         let addr = c_str(addr)?;
@@ -60,12 +70,13 @@ pub extern "C" fn zmq_socket_monitor(s: *mut c_void, addr: *const c_char, events
         let monitor = sock.lock()?.core.monitor(mask);
         // The publisher thread must not take process signals meant for the application's
         // blocking calls.
-        with_signals_blocked(|| {
+        let thread = with_signals_blocked(|| {
             std::thread::Builder::new()
                 .name("ferrozmq-monitor".into())
                 .spawn(move || publish(pair, monitor))
         })
         .map_err(|e| e.raw_os_error().unwrap_or(libc::EAGAIN))?;
+        *sock.publisher.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
         Ok(0)
     })
 }
@@ -99,6 +110,8 @@ mod tests {
         assert_eq!(zmq_errno(), libc::EPROTONOSUPPORT);
         assert_eq!(zmq_socket_monitor(s, c"inproc://m".as_ptr(), -1), -1);
         assert_eq!(zmq_errno(), libc::EINVAL);
+        assert_eq!(zmq_socket_monitor(s, c"inproc://m".as_ptr(), 0xFFFF), 0);
+        // A new monitor may take the old one's address: the old PAIR is gone first.
         assert_eq!(zmq_socket_monitor(s, c"inproc://m".as_ptr(), 0xFFFF), 0);
         assert_eq!(zmq_socket_monitor(s, std::ptr::null(), 0), 0);
         assert_eq!(zmq_close(s), 0);

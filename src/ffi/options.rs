@@ -148,7 +148,15 @@ fn set(sock: &FfiSocket, st: &mut SockState, option: c_int, v: Val<'_>) -> Resul
         num::IMMEDIATE => o.immediate = v.flag()?,
         num::CONFLATE => o.conflate = v.flag()?,
         num::HEARTBEAT_IVL => o.heartbeat_ivl = v.ms_or_off()?,
-        num::HEARTBEAT_TTL => o.heartbeat_ttl = v.ms_or_off()?,
+        num::HEARTBEAT_TTL => {
+            // ZMTP carries the TTL in deciseconds (16 bits): libzmq keeps whole tenths.
+            let ms = v.int()?;
+            if !(0..=6_553_500).contains(&ms) {
+                return Err(libc::EINVAL);
+            }
+            let tenths = ms / 100 * 100;
+            o.heartbeat_ttl = (tenths > 0).then(|| self::ms(tenths));
+        }
         num::HEARTBEAT_TIMEOUT => o.heartbeat_timeout = v.ms_or_infinite()?,
         num::CONNECT_TIMEOUT => o.connect_timeout = v.ms_or_off()?,
         num::TCP_KEEPALIVE => {

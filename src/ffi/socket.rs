@@ -34,6 +34,8 @@ pub(crate) struct FfiSocket {
     state: Mutex<Option<SockState>>,
     /// Whether ZMQ_FD was handed out: from then on every change reaches the eventfd.
     fd_exported: AtomicBool,
+    /// The thread publishing zmq_socket_monitor's events, if one runs.
+    pub(crate) publisher: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// While alive, the socket's changes reach its eventfd (see [`FfiSocket::listen`]).
@@ -226,6 +228,7 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
                 rcvmore: false,
             })),
             fd_exported: AtomicBool::new(false),
+            publisher: Mutex::new(None),
         };
         Ok(SOCKETS.insert(Arc::new(sock)))
     })
