@@ -109,6 +109,20 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
+    fn a_panic_becomes_the_failure_value_with_efault() {
+        let r: i32 = guard(-1, || panic!("a bug inside ferrozmq"));
+        assert_eq!(r, -1);
+        assert_eq!(errno::zmq_errno(), libc::EFAULT);
+    }
+
+    #[test]
+    fn an_error_becomes_the_failure_value_with_its_errno() {
+        let r: *const u8 = guard(std::ptr::null(), || Err(libc::EAGAIN));
+        assert!(r.is_null());
+        assert_eq!(errno::zmq_errno(), libc::EAGAIN);
+    }
+
+    #[test]
     fn a_removed_handle_is_no_longer_found() {
         let r: Registry<u32> = Registry::new();
         let h = r.insert(Arc::new(7));

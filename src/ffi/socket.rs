@@ -25,8 +25,8 @@ pub(crate) static SOCKETS: Registry<FfiSocket> = Registry::new();
 /// A socket handle: the ferrozmq core plus what libzmq's frame API needs on top of it.
 pub(crate) struct FfiSocket {
     pub(crate) kind: SocketType,
-    /// Written by the socket's signal on every change: ZMQ_FD, and what blocking calls
-    /// sleep on.
+    /// Written by the socket's signal on every change while someone listens (a blocking
+    /// call about to sleep on it, or C holding it as ZMQ_FD).
     pub(crate) wake: Arc<EventFd>,
     signal: Arc<Signal>,
     pub(crate) ctx: Arc<FfiCtx>,
