@@ -4,10 +4,12 @@
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use crossbeam_queue::SegQueue;
 
 use crate::io::IoHandle;
+use crate::io::direct::{Direct, DirectSend};
 use crate::message::Message;
 use crate::signal::Signal;
 
@@ -22,6 +24,8 @@ pub(crate) enum Notifier {
         io: IoHandle,
         token: usize,
         pending: AtomicBool,
+        /// The connection's stream, for the socket's own thread to write to directly.
+        direct: Arc<Direct>,
     },
 }
 
@@ -39,6 +43,7 @@ impl Notifier {
             io,
             token,
             pending: AtomicBool::new(false),
+            direct: Direct::new(),
         }
     }
 
@@ -49,7 +54,9 @@ impl Notifier {
                     s.notify();
                 }
             }
-            Notifier::Io { io, token, pending } => {
+            Notifier::Io {
+                io, token, pending, ..
+            } => {
                 fence(Ordering::SeqCst);
                 if !pending.load(Ordering::SeqCst) && !pending.swap(true, Ordering::SeqCst) {
                     io.wake(*token);
@@ -95,6 +102,11 @@ struct Shared {
     taken: [Padded<AtomicU64>; 2],
 }
 
+/// Messages at least this large are written directly whenever nothing is queued ahead.
+const DIRECT_MIN_SIZE: usize = 8 * 1024;
+/// Smaller ones are written directly after the pipe has been idle this long.
+const DIRECT_IDLE: Duration = Duration::from_micros(20);
+
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// How each direction of a new pipe queues, indexed by the writing side.
@@ -128,6 +140,8 @@ pub(crate) struct PipeEnd {
     batch: RefCell<Vec<Message>>,
     /// A received batch being served one message at a time.
     unpacked: RefCell<std::vec::IntoIter<Message>>,
+    /// When this end last queued a message, for [`PipeEnd::push`]'s choice of a direct write.
+    last_push: Cell<Option<Instant>>,
 }
 
 /// Why a message could not be queued.
@@ -165,6 +179,7 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         received: Cell::new(0),
         batch: RefCell::new(Vec::new()),
         unpacked: RefCell::new(Vec::new().into_iter()),
+        last_push: Cell::new(None),
     };
     (end(shared.clone(), 0), end(shared, 1))
 }
@@ -194,13 +209,62 @@ impl PipeEnd {
         &self.shared.queues[1 - self.side]
     }
 
-    /// Queues a message towards the other end, waking it if needed.
+    /// Queues a message towards the other end, waking it if needed. Towards a connection
+    /// that is idle, or with a large message, it writes the message to the stream itself
+    /// when nothing is queued ahead (see [`crate::io::direct`]).
     pub fn push(&self, msg: Message) -> Result<(), PushError> {
+        let msg = match self.try_direct(msg)? {
+            Some(msg) => msg,
+            None => return Ok(()),
+        };
         self.admit(msg).map(|msg| {
             self.hand_over();
             self.outgoing().push(Item::One(msg));
             self.flush();
         })
+    }
+
+    /// Writes `msg` directly if this is the socket's end of a pipe to a connection, the
+    /// message is large or the pipe was idle, and nothing is queued ahead of it. Returns the
+    /// message if it still needs queueing.
+    fn try_direct(&self, msg: Message) -> Result<Option<Message>, PushError> {
+        let Notifier::Io { direct, .. } = &self.shared.notifiers[1 - self.side].0 else {
+            return Ok(Some(msg));
+        };
+        if !self.batch.borrow().is_empty() || !self.outgoing().is_empty() {
+            return Ok(Some(msg));
+        }
+        if msg.size() < DIRECT_MIN_SIZE {
+            // Small messages only when the pipe has been idle: a stream of them is cheaper
+            // batched by the I/O thread than written one system call each.
+            let now = Instant::now();
+            let idle = self
+                .last_push
+                .replace(Some(now))
+                .is_none_or(|t| now.duration_since(t) >= DIRECT_IDLE);
+            if !idle {
+                return Ok(Some(msg));
+            }
+        }
+        if self.is_peer_gone() {
+            return Err(PushError::Closed(msg));
+        }
+        match direct.try_send(msg, || self.outgoing().is_empty()) {
+            DirectSend::Written => Ok(None),
+            DirectSend::Spilled => {
+                self.shared.notifiers[1 - self.side].notify();
+                Ok(None)
+            }
+            DirectSend::Declined(msg) => Ok(Some(msg)),
+        }
+    }
+
+    /// The connection's direct-write state, at the I/O thread's end of a pipe.
+    pub fn direct(&self) -> Option<&Arc<Direct>> {
+        match &self.shared.notifiers[self.side].0 {
+            Notifier::Io { direct, .. } => Some(direct),
+            Notifier::Socket(_) => None,
+        }
     }
 
     /// Queues a message without waking the other end or handing it over yet; call

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::BytesMut;
+use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
+use super::direct::Direct;
 use super::timers::Timers;
 use super::{IoHandle, PeerMeta, SocketEvent, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
@@ -70,7 +72,8 @@ pub(super) struct Connection {
     attempt: u32,
     retry_at: Instant,
     phase: Phase,
-    stream: Option<Stream>,
+    /// Shared with the socket's thread for direct writes (see [`super::direct`]).
+    stream: Option<Arc<Stream>>,
     engine: Option<Engine>,
     pipe: Option<PipeEnd>,
     /// A decoded message the socket's full pipe could not take yet.
@@ -122,7 +125,7 @@ impl Connection {
             attempt: 0,
             retry_at: now,
             phase: Phase::Open,
-            stream: Some(stream),
+            stream: Some(Arc::new(stream)),
             engine: Some(engine),
             pipe: None,
             stalled: None,
@@ -184,9 +187,9 @@ impl Connection {
 
     /// Registers the stream with the poll.
     pub fn register(&mut self, registry: &Registry) -> io::Result<()> {
-        match &mut self.stream {
+        match &self.stream {
             Some(s) => registry.register(
-                s,
+                &mut SourceFd(&s.fd()),
                 Token(self.token),
                 Interest::READABLE | Interest::WRITABLE,
             ),
@@ -196,8 +199,8 @@ impl Connection {
 
     /// Removes the stream from the poll.
     pub fn deregister(&mut self, registry: &Registry) {
-        if let Some(s) = &mut self.stream {
-            let _ = registry.deregister(s);
+        if let Some(s) = &self.stream {
+            let _ = registry.deregister(&mut SourceFd(&s.fd()));
         }
     }
 
@@ -261,7 +264,8 @@ impl Connection {
             None => Verdict::Keep,
             Some(deadline) => {
                 let unsent_in_pipe = self.pipe.as_ref().is_some_and(PipeEnd::has_input);
-                let unwritten = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
+                let unwritten = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty())
+                    || self.direct().is_some_and(|d| !d.lock().spill.is_empty());
                 if !unsent_in_pipe && !unwritten {
                     return Verdict::Remove;
                 }
@@ -289,13 +293,14 @@ impl Connection {
     /// for its next attempt.
     fn lost(&mut self, cx: &mut Cx<'_>, reason: io::Error) -> Verdict {
         self.link.state.emit(|| {
-            let fd = self.stream.as_ref().map_or(-1, Stream::fd);
+            let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
             let connecting = !matches!(self.phase, Phase::Open);
             let handshaken = self.engine.as_ref().is_some_and(Engine::is_ready);
             loss_event(&self.label, fd, connecting, handshaken, &reason)
         });
         self.flush_best_effort();
         self.deregister(cx.registry);
+        self.detach_direct();
         self.stream = None;
         self.engine = None;
         self.readable = false;
@@ -329,7 +334,9 @@ impl Connection {
 
     /// Gives a peer the ERROR command an engine queued before closing, if the kernel takes it.
     fn flush_best_effort(&mut self) {
-        if let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) {
+        let direct = self.direct();
+        let _writing = direct.as_deref().map(Direct::lock);
+        if let (Some(stream), Some(engine)) = (&self.stream, &mut self.engine) {
             let out = engine.outbuf();
             let mut slices = [IoSlice::new(&[]); MAX_IOV];
             let n = out.io_slices(&mut slices);
@@ -354,10 +361,10 @@ impl Connection {
             Endpoint::Ipc(addr) => Stream::Ipc(ipc::connect(addr)?),
             Endpoint::Inproc(_) => return Err(io::ErrorKind::Unsupported.into()),
         };
-        self.stream = Some(stream);
+        self.stream = Some(Arc::new(stream));
         self.register(cx.registry)?;
         self.phase = Phase::Connecting;
-        if let Some(Stream::Tcp(_)) = &self.stream {
+        if let Some(Stream::Tcp(_)) = self.stream.as_deref() {
             self.emit(|endpoint| MonitorEvent::ConnectDelayed {
                 endpoint,
                 errno: libc::EINPROGRESS,
@@ -410,8 +417,7 @@ impl Connection {
         }
         loop {
             self.read_input(cx)?;
-            let more_queued = self.fill_output();
-            let flushed = self.write_output()?;
+            let (more_queued, flushed) = self.output()?;
             if !(more_queued && flushed) {
                 break;
             }
@@ -434,7 +440,7 @@ impl Connection {
             if self.stalled.is_some() || !self.readable {
                 break;
             }
-            let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) else {
+            let (Some(stream), Some(engine)) = (&self.stream, &mut self.engine) else {
                 break;
             };
             match read_some(stream, engine, &mut self.read_hint, cx.scratch) {
@@ -512,7 +518,7 @@ impl Connection {
     fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
         self.attempt = 0;
         self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
-        let address = self.stream.as_ref().and_then(Stream::peer_ip);
+        let address = self.stream.as_ref().and_then(|s| s.peer_ip());
         let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address)));
         let event = match &self.pipe {
             Some(pipe) => {
@@ -551,8 +557,54 @@ impl Connection {
             // connect outlives its socket while it lingers, and the news can be dropped.
             return Err(io::ErrorKind::NotConnected.into());
         }
+        self.attach_direct();
         self.link.signal.notify();
         Ok(())
+    }
+
+    /// Writes what a direct write left over, then moves queued messages into the engine and
+    /// writes them, all under the direct-write lock so nothing overtakes anything. Returns
+    /// whether more wait in the pipe, and whether everything was written.
+    fn output(&mut self) -> io::Result<(bool, bool)> {
+        let direct = self.direct();
+        let mut writing = direct.as_deref().map(Direct::lock);
+        let mut spilled = false;
+        if let Some(st) = writing.as_mut()
+            && !st.spill.is_empty()
+        {
+            spilled = !self.writable || !st.write_spill()?;
+            if spilled {
+                self.writable = false;
+            }
+        }
+        let more_queued = self.fill_output();
+        let flushed = !spilled && self.write_output()?;
+        if let Some(st) = writing.as_mut() {
+            st.io_pending = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
+        }
+        Ok((more_queued, flushed))
+    }
+
+    /// The connection's direct-write state, shared with the socket through the pipe.
+    fn direct(&self) -> Option<Arc<Direct>> {
+        self.pipe.as_ref().and_then(PipeEnd::direct).cloned()
+    }
+
+    /// Lets the socket's thread write to the stream (once the handshake is done).
+    fn attach_direct(&mut self) {
+        let subscriber = matches!(self.link.socket_type, SocketType::Sub | SocketType::XSub);
+        if let (false, Some(direct), Some(stream)) = (subscriber, self.direct(), &self.stream) {
+            let mut st = direct.lock();
+            st.stream = Some(stream.clone());
+            st.io_pending = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
+        }
+    }
+
+    /// Ends direct writes: the stream is going away.
+    fn detach_direct(&mut self) {
+        if let Some(direct) = self.direct() {
+            direct.lock().detach();
+        }
     }
 
     /// Moves queued messages into the engine; returns whether more wait in the pipe.
@@ -582,7 +634,7 @@ impl Connection {
     /// Writes until the engine's output is empty or the kernel is full; returns whether
     /// everything was written.
     fn write_output(&mut self) -> io::Result<bool> {
-        let (Some(stream), Some(engine)) = (&mut self.stream, &mut self.engine) else {
+        let (Some(stream), Some(engine)) = (&self.stream, &mut self.engine) else {
             return Ok(false);
         };
         let out = engine.outbuf();
@@ -604,10 +656,17 @@ impl Connection {
     }
 }
 
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // The socket's pipe may outlive the connection; its Arc must not keep the fd open.
+        self.detach_direct();
+    }
+}
+
 /// Reads once into wherever the engine wants the bytes. Returns the bytes read (0 at the
 /// end of the stream); `WouldBlock` may follow bytes that were kept.
 fn read_some(
-    stream: &mut Stream,
+    stream: &Stream,
     engine: &mut Engine,
     hint: &mut usize,
     scratch: &mut [u8],

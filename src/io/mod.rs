@@ -2,6 +2,7 @@
 //! engines of its connections, and between the engines and the sockets' pipes.
 
 mod connection;
+pub(crate) mod direct;
 mod thread;
 mod timers;
 

@@ -5,7 +5,7 @@ pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod tcp;
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use mio::event::Source;
@@ -31,16 +31,16 @@ impl Stream {
     }
 
     /// Reads into `buf`.
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Ipc(s) => s.read(buf),
+            Stream::Tcp(s) => (&*s).read(buf),
+            Stream::Ipc(s) => (&*s).read(buf),
         }
     }
 
     /// Appends up to `max` bytes to `buf` without zero-filling them first. `Ok(0)` is the
     /// end of the stream; `WouldBlock` may come after some bytes were appended.
-    pub fn read_append(&mut self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    pub fn read_append(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
         let limit = u64::try_from(max).unwrap_or(u64::MAX);
         match self {
             Stream::Tcp(s) => s.take(limit).read_to_end(buf),
@@ -48,12 +48,17 @@ impl Stream {
         }
     }
 
-    /// Writes as much of `bufs` as the kernel takes in one call.
-    pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write_vectored(bufs),
-            Stream::Ipc(s) => s.write_vectored(bufs),
-        }
+    /// Writes as much of `bufs` as the kernel takes in one call. Any thread may write, one
+    /// at a time (the connection's [`Direct`](crate::io::direct::Direct) lock orders them).
+    ///
+    /// MSG_NOSIGNAL: a peer that has gone away must give an error, not a SIGPIPE that would
+    /// kill a host process which never asked to ignore it (a C program, say).
+    pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let sock = match self {
+            Stream::Tcp(s) => socket2::SockRef::from(s),
+            Stream::Ipc(s) => socket2::SockRef::from(s),
+        };
+        sock.send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
     }
 
     /// The pending error of a non-blocking connect, if it failed.
@@ -80,6 +85,7 @@ impl Stream {
         }
     }
 
+    /// The file descriptor, for registration with the poll.
     pub fn fd(&self) -> RawFd {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),

@@ -55,7 +55,9 @@ pub fn encode_frame(out: &mut OutBuf, flags: u8, body: &Bytes) {
     }
 }
 
-fn write_header(hdr: &mut [u8; MAX_HEADER_LEN], flags: u8, len: usize) -> usize {
+/// Writes the header of a frame with `flags` and a body of `len` bytes into `hdr`; returns
+/// its length (2 or 9).
+pub fn write_header(hdr: &mut [u8; MAX_HEADER_LEN], flags: u8, len: usize) -> usize {
     let flags = flags & (MORE | COMMAND);
     match u8::try_from(len) {
         Ok(short) => {
