@@ -1,4 +1,5 @@
-/* PUB/SUB with a filter: the subscriber gets only the topic it asked for. */
+/* PUB/SUB with a filter: the subscriber gets only the topic it asked for; and XPUB/XSUB,
+ * whose subscriptions are messages. */
 #include "check.h"
 
 int main (void)
@@ -55,6 +56,21 @@ int main (void)
 
     CHECK (zmq_close (sub) == 0);
     CHECK (zmq_close (pub) == 0);
+
+    /* XPUB/XSUB: subscriptions are messages (1 then the prefix) both ways. */
+    void *xpub = test_socket (ctx, ZMQ_XPUB);
+    void *xsub = test_socket (ctx, ZMQ_XSUB);
+    bind_any (xpub, endpoint, sizeof endpoint);
+    CHECK (zmq_connect (xsub, endpoint) == 0);
+    CHECK (zmq_send (xsub, "\x01" "A", 2, 0) == 2);
+    n = zmq_recv (xpub, buf, sizeof buf, 0);
+    CHECK (n == 2 && buf[0] == 1 && buf[1] == 'A');
+    CHECK (zmq_send (xpub, "B1", 2, 0) == 2);
+    CHECK (zmq_send (xpub, "A1", 2, 0) == 2);
+    expect_frame (xsub, "A1", 0);
+    CHECK (zmq_close (xsub) == 0);
+    CHECK (zmq_close (xpub) == 0);
+
     CHECK (zmq_ctx_term (ctx) == 0);
     return 0;
 }
