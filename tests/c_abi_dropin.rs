@@ -1,5 +1,5 @@
 //! ferrozmq as a drop-in libzmq: the exported symbol set and soname, a program on
-//! ferrozmq talking to one on libzmq, the Python ctypes example, and the install script.
+//! ferrozmq talking to one on libzmq, and the install script.
 
 mod capi;
 
