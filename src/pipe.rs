@@ -235,6 +235,9 @@ impl PipeEnd {
             return Ok(Some(msg));
         }
         if msg.size() < DIRECT_MIN_SIZE {
+            if !direct.takes_small() {
+                return Ok(Some(msg));
+            }
             // Small messages only when the pipe has been idle: a stream of them is cheaper
             // batched by the I/O thread than written one system call each.
             let now = Instant::now();

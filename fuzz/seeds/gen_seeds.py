@@ -124,6 +124,83 @@ ENGINE = {
 }
 
 
+def body(cmd_frame):
+    """The body of a command frame built by command(): what fuzz_command parses."""
+    return cmd_frame[9:] if cmd_frame[0] & 0x02 else cmd_frame[2:]
+
+
+# Input to fuzz_greeting: a peer's first 64 bytes, or fewer.
+GREETING = {
+    "null": G,
+    "null_30": greeting(minor=0),
+    "major4": greeting(major=4, minor=7),
+    "major255": greeting(major=255, minor=255),
+    "major2": greeting(major=2, minor=0),
+    "major0": greeting(major=0, minor=0),
+    "plain_server": greeting(b"PLAIN", server=1),
+    "curve": greeting(b"CURVE"),
+    "bogus_mechanism": greeting(b"BOGUS"),
+    "mechanism_full_field": greeting(b"ABCDEFGHIJKLMNOPQRST"),
+    "null_then_garbage_mechanism": greeting(b"NULL\x00X"),
+    "partial_11": G[:11],
+    "partial_63": G[:63],
+    "bad_first_byte": b"\x00" + G[1:],
+    "bad_byte_9": G[:9] + b"\x7e" + G[10:],
+    "zmtp_2_0": G[:10] + b"\x01\x08\x00\x00",
+    "zmtp_1_0": b"\x01\x00\x06\x00hello",
+    "http": b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+}
+
+# Input to fuzz_command: a command frame's body (name length, name, data).
+COMMAND = {
+    "ready_push": body(ready(b"PUSH")),
+    "ready_dealer_identity": body(READY_DEALER_ABC),
+    "ready_extra_props": body(command(b"READY", prop(b"Socket-Type", b"PULL") + prop(b"X-Foo", b"bar"))),
+    "ready_two_types": body(command(b"READY", prop(b"Socket-Type", b"PUSH") + prop(b"socket-type", b"PULL"))),
+    "ready_name_overruns": b"\x05READY\x0bSocket",
+    "ready_length_truncated": b"\x05READY\x0bSocket-Type\x00\x00",
+    "ready_value_overruns": b"\x05READY\x0bSocket-Type\xff\xff\xff\xffPUSH",
+    "ready_non_utf8_name": body(command(b"READY", prop(b"\xff\xfe", b"v") + prop(b"Socket-Type", b"PUB"))),
+    "ready_empty": b"\x05READY",
+    "error": body(command(b"ERROR", b"\x05oops!")),
+    "error_truncated": b"\x05ERROR\x09abc",
+    "error_non_utf8": b"\x05ERROR\x02\xff\xfe",
+    "subscribe": body(SUB_A),
+    "cancel": body(CANCEL_A),
+    "ping": body(PING_X),
+    "ping_long_context": body(command(b"PING", b"\x00\x01" + b"x" * 40)),
+    "ping_truncated": b"\x04PING\x00",
+    "pong": body(PONG_X),
+    "unknown": body(command(b"FOO", b"bar")),
+    "name_overruns": b"\x09SUB",
+    "empty": b"",
+}
+
+# Input to fuzz_engine_roles: a byte picking our socket type (and chunk size), then the
+# peer's bytes (once from the greeting on, once after a compatible peer's handshake).
+ROLES = {
+    "pub_sees_subscribe": b"\x01" + SUB_A + SUB_A_30 + CANCEL_A,
+    "sub_receives": b"\x02" + HELLO + HELLO_MORE + frame(b"t"),
+    "router_from_dealer": b"\x06" + G + READY_DEALER_ABC + HELLO,
+    "dealer_pings": b"\x05" + PING_X + PONG_X + HELLO,
+    "req_reply": b"\x03" + frame(b"", more=True) + HELLO,
+    "xpub_cancel": b"\x09" + CANCEL_A + command(b"CANCEL", b""),
+    "pair_twice": b"\x00" + G + ready(b"PAIR") + ready(b"PAIR"),
+    "chunk_16": b"\xf7" + PUSH_PRE + HELLO,
+    "greeting_then_noise": b"\x08" + G + bytes(range(64)),
+}
+
+# Input to fuzz_trie: (opcode, length, prefix bytes) triples; opcodes 0 add, 1 remove,
+# 2 remove_all, 3 matches, 4 count, 5 list.
+TRIE = {
+    "add_remove": bytes([0, 2, 0, 1, 4, 2, 0, 1, 1, 2, 0, 1, 5, 0]),
+    "split_and_merge": bytes([0, 3, 0, 1, 2, 0, 3, 0, 1, 3, 0, 2, 0, 1, 2, 0, 3, 0, 1, 2, 5, 0]),
+    "empty_prefix": bytes([0, 0, 3, 4, 1, 2, 3, 0, 1, 0, 3, 2, 1, 2]),
+    "count_twice": bytes([0, 1, 3, 0, 1, 3, 4, 1, 3, 1, 1, 3, 4, 1, 3, 2, 1, 3]),
+    "deep": bytes([0, 11]) + bytes(11) + bytes([3, 11]) + bytes(11) + bytes([2, 11]) + bytes(11),
+}
+
+
 def write(dirname, seeds):
     d = os.path.join(HERE, dirname)
     os.makedirs(d, exist_ok=True)
@@ -134,3 +211,7 @@ def write(dirname, seeds):
 
 write("frames", FRAMES)
 write("engine", ENGINE)
+write("greeting", GREETING)
+write("command", COMMAND)
+write("roles", ROLES)
+write("trie", TRIE)

@@ -83,6 +83,8 @@ pub(super) struct Connection {
     /// How much to ask the kernel for next: grows while reads come back full, shrinks when
     /// they come back short, so a trickle of small messages does not pay for big buffers.
     read_hint: usize,
+    /// The last read filled all it asked for: more is probably waiting in the kernel.
+    read_full: bool,
     readable: bool,
     writable: bool,
     /// Set once the socket closed: `Some(deadline)`, or `None` to linger forever.
@@ -131,6 +133,7 @@ impl Connection {
             stalled: None,
             unflushed: false,
             read_hint: READ_CHUNK,
+            read_full: false,
             readable: true,
             writable: true,
             linger_until: None,
@@ -164,6 +167,7 @@ impl Connection {
             stalled: None,
             unflushed: false,
             read_hint: READ_CHUNK,
+            read_full: false,
             readable: false,
             writable: false,
             linger_until: None,
@@ -443,7 +447,8 @@ impl Connection {
             let (Some(stream), Some(engine)) = (&self.stream, &mut self.engine) else {
                 break;
             };
-            match read_some(stream, engine, &mut self.read_hint, cx.scratch) {
+            let pace = (&mut self.read_hint, &mut self.read_full);
+            match read_some(stream, engine, pace, cx.scratch) {
                 Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
@@ -552,7 +557,7 @@ impl Connection {
             }
         };
         let new_pipe = matches!(event, SocketEvent::Attach { .. });
-        if self.link.events.send(event).is_err() && new_pipe {
+        if !self.link.events.send(event) && new_pipe {
             // The socket is gone, so no one would read from this connection. A pipe made at
             // connect outlives its socket while it lingers, and the news can be dropped.
             return Err(io::ErrorKind::NotConnected.into());
@@ -581,6 +586,9 @@ impl Connection {
         let flushed = !spilled && self.write_output()?;
         if let Some(st) = writing.as_mut() {
             st.io_pending = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
+            if flushed && !st.io_pending {
+                st.congested = false;
+            }
         }
         Ok((more_queued, flushed))
     }
@@ -592,8 +600,10 @@ impl Connection {
 
     /// Lets the socket's thread write to the stream (once the handshake is done).
     fn attach_direct(&mut self) {
-        let subscriber = matches!(self.link.socket_type, SocketType::Sub | SocketType::XSub);
+        let kind = self.link.socket_type;
+        let subscriber = matches!(kind, SocketType::Sub | SocketType::XSub);
         if let (false, Some(direct), Some(stream)) = (subscriber, self.direct(), &self.stream) {
+            direct.set_takes_small(!matches!(kind, SocketType::Pub | SocketType::XPub));
             let mut st = direct.lock();
             st.stream = Some(stream.clone());
             st.io_pending = self.engine.as_mut().is_some_and(|e| !e.outbuf().is_empty());
@@ -668,7 +678,7 @@ impl Drop for Connection {
 fn read_some(
     stream: &Stream,
     engine: &mut Engine,
-    hint: &mut usize,
+    (hint, full): (&mut usize, &mut bool),
     scratch: &mut [u8],
 ) -> io::Result<usize> {
     match engine.read_target() {
@@ -690,12 +700,33 @@ fn read_some(
                 Ok(_) => Ok(n),
             }
         }
+        ReadTarget::Input(buf) if *full && *hint >= FRESH_MIN && buf.len() <= FRESH_CARRY => {
+            // Streaming: the last read was full, so this one will most likely bring as much.
+            // It goes straight into a buffer of its own (see below for why), sparing the
+            // copy out of the scratch buffer.
+            let want = *hint;
+            let mut fresh = Vec::with_capacity(buf.len() + want);
+            fresh.extend_from_slice(buf);
+            let before = fresh.len();
+            let r = stream.read_append(&mut fresh, want);
+            let n = fresh.len() - before;
+            if n > 0 {
+                *buf = BytesMut::from(bytes::Bytes::from(fresh));
+            }
+            *full = n == want;
+            *hint = next_hint(want, n);
+            match r {
+                Err(e) if n == 0 || e.kind() != io::ErrorKind::WouldBlock => Err(e),
+                _ => Ok(n),
+            }
+        }
         ReadTarget::Input(buf) => {
             // Into the thread's scratch buffer, then appended: the input buffer is often still
             // shared with messages just handed out, and growing it for a read that finds
             // nothing would allocate for nothing.
             let want = (*hint).min(scratch.len());
             let r = stream.read(&mut scratch[..want]);
+            *full = matches!(r, Ok(n) if n == want);
             if let Ok(n) = r {
                 if n >= FRESH_MIN && buf.len() <= FRESH_CARRY {
                     // A buffer of its own for each large read: the frames split off it share
@@ -711,14 +742,19 @@ fn read_some(
                 } else {
                     buf.extend_from_slice(&scratch[..n]);
                 }
-                *hint = if n == want {
-                    (want * 2).min(MAX_READ)
-                } else {
-                    n.next_power_of_two().clamp(MIN_READ, MAX_READ)
-                };
+                *hint = next_hint(want, n);
             }
             r
         }
+    }
+}
+
+/// The next read's size: double after a full read, else about what came.
+fn next_hint(want: usize, got: usize) -> usize {
+    if got == want {
+        (want * 2).min(MAX_READ)
+    } else {
+        got.next_power_of_two().clamp(MIN_READ, MAX_READ)
     }
 }
 

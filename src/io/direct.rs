@@ -13,6 +13,7 @@
 //! `spill`, which the I/O thread writes before anything else.
 
 use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::message::Message;
@@ -27,6 +28,9 @@ const MAX_FRAMES: usize = 16;
 #[derive(Default)]
 pub(crate) struct Direct {
     state: Mutex<DirectState>,
+    /// Small messages may be written directly too (not for a publisher: its messages go to
+    /// many connections at a rate where the I/O threads' batching wins).
+    small: AtomicBool,
 }
 
 /// What the lock guards.
@@ -38,6 +42,9 @@ pub(crate) struct DirectState {
     pub spill: OutBuf,
     /// The I/O thread's engine holds output not yet (or only partly) written.
     pub io_pending: bool,
+    /// A direct write found the kernel's buffer full; until the I/O thread has written
+    /// everything again, trying would only cost a system call per message.
+    pub congested: bool,
 }
 
 /// The outcome of [`Direct::try_send`].
@@ -54,6 +61,16 @@ impl Direct {
     /// A connection that takes no direct writes until [`DirectState::stream`] is set.
     pub fn new() -> Arc<Direct> {
         Arc::new(Direct::default())
+    }
+
+    /// Whether small messages may be written directly, after an idle spell.
+    pub fn takes_small(&self) -> bool {
+        self.small.load(Ordering::Relaxed)
+    }
+
+    /// Sets whether small messages may be written directly.
+    pub fn set_takes_small(&self, small: bool) {
+        self.small.store(small, Ordering::Relaxed);
     }
 
     /// The I/O thread's access: it waits for a direct write in progress to finish.
@@ -74,7 +91,12 @@ impl Direct {
         let Some(stream) = st.stream.clone() else {
             return DirectSend::Declined(msg);
         };
-        if st.io_pending || !st.spill.is_empty() || msg.len() > MAX_FRAMES || !queue_empty() {
+        if st.io_pending
+            || st.congested
+            || !st.spill.is_empty()
+            || msg.len() > MAX_FRAMES
+            || !queue_empty()
+        {
             return DirectSend::Declined(msg);
         }
         let frames = msg.frames();
@@ -99,7 +121,10 @@ impl Direct {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 // A full kernel buffer, or a failed stream that the I/O thread will notice:
                 // either way the queue is the right place for the message.
-                Err(_) | Ok(0) => return DirectSend::Declined(msg),
+                Err(_) | Ok(0) => {
+                    st.congested = true;
+                    return DirectSend::Declined(msg);
+                }
                 Ok(k) => break k,
             }
         };
@@ -122,6 +147,7 @@ impl Direct {
                 skip -= body.len();
             }
         }
+        st.congested = true;
         DirectSend::Spilled
     }
 }
@@ -153,6 +179,7 @@ impl DirectState {
         self.stream = None;
         self.spill = OutBuf::new();
         self.io_pending = false;
+        self.congested = false;
     }
 }
 

@@ -113,8 +113,33 @@ pub(crate) struct SocketLink {
     pub socket_type: SocketType,
     pub options: Arc<Options>,
     pub signal: Arc<Signal>,
-    pub events: Sender<SocketEvent>,
+    pub events: EventSender,
     pub state: Arc<SocketState>,
+}
+
+/// The sending half of a socket's event channel, with a flag the socket checks on every send
+/// and receive: one load, where asking the channel whether it is empty costs several.
+#[derive(Clone)]
+pub(crate) struct EventSender {
+    tx: Sender<SocketEvent>,
+    pending: Arc<AtomicBool>,
+}
+
+impl EventSender {
+    /// A channel's sender and the flag its receiver checks.
+    pub fn new(tx: Sender<SocketEvent>, pending: Arc<AtomicBool>) -> EventSender {
+        EventSender { tx, pending }
+    }
+
+    /// Sends `ev`; false when the socket is gone (the event is dropped).
+    pub fn send(&self, ev: SocketEvent) -> bool {
+        if self.tx.send(ev).is_err() {
+            return false;
+        }
+        // Set after the send: a receiver that sees the flag finds the event.
+        self.pending.store(true, Ordering::Release);
+        true
+    }
 }
 
 /// Socket state the I/O threads read: whether it closed, and its LINGER then; and where

@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -16,6 +16,10 @@ use super::timers::Timers;
 use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
 use crate::monitor::MonitorEvent;
 use crate::transport::Listener;
+
+/// How long a listener waits to accept again after the process ran out of descriptors (or
+/// the kernel out of socket memory); the connections meanwhile wait in the listen backlog.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// Starts I/O thread number `index`.
 pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
@@ -50,6 +54,8 @@ struct ListenerEntry {
     listener: Listener,
     link: SocketLink,
     label: Arc<str>,
+    /// An accept retry is on the timer heap (at most one per listener).
+    retry_pending: bool,
 }
 
 struct IoThread {
@@ -94,7 +100,12 @@ impl IoThread {
             }
             let now = Instant::now();
             while let Some(token) = self.timers.pop_due(now) {
-                self.service(token);
+                if let Some(entry) = self.listeners.get_mut(&token) {
+                    entry.retry_pending = false;
+                    self.accept_all(token);
+                } else {
+                    self.service(token);
+                }
             }
             if self.shutting_down && self.conns.is_empty() {
                 break;
@@ -116,14 +127,13 @@ impl IoThread {
                     .register(&mut listener, Token(token), Interest::READABLE)
                     .is_ok()
                 {
-                    self.listeners.insert(
-                        token,
-                        ListenerEntry {
-                            listener,
-                            link,
-                            label,
-                        },
-                    );
+                    let entry = ListenerEntry {
+                        listener,
+                        link,
+                        label,
+                        retry_pending: false,
+                    };
+                    self.listeners.insert(token, entry);
                     self.accept_all(token);
                 }
             }
@@ -214,9 +224,8 @@ impl IoThread {
                 {
                     continue;
                 }
+                // WouldBlock ends the batch.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                // Running out of descriptors (EMFILE) leaves the listener to the next
-                // readiness edge rather than spinning.
                 Err(e) => {
                     entry.link.state.emit(|| {
                         Some(MonitorEvent::AcceptFailed {
@@ -224,6 +233,17 @@ impl IoThread {
                             errno: e.raw_os_error().unwrap_or(libc::EIO),
                         })
                     });
+                    // Out of descriptors (EMFILE, ENFILE) or socket memory: the connection
+                    // stays in the backlog. Readiness is edge-triggered, so closing other
+                    // descriptors brings no new event for it; retrying at once would spin.
+                    // Try again later.
+                    if out_of_resources(&e)
+                        && let Some(entry) = self.listeners.get_mut(&token)
+                        && !entry.retry_pending
+                    {
+                        entry.retry_pending = true;
+                        self.timers.add(Instant::now() + ACCEPT_RETRY, token);
+                    }
                     return;
                 }
             }
@@ -253,4 +273,12 @@ impl IoThread {
             conn.deregister(self.poll.registry());
         }
     }
+}
+
+/// Whether accept failed for want of descriptors or kernel memory, which only time cures.
+fn out_of_resources(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
 }

@@ -3,9 +3,12 @@
 
 pub mod cursor;
 pub mod fq;
+mod fuzz;
 pub mod lb;
 pub mod trie;
 
 pub use fq::FairQueue;
+#[doc(hidden)]
+pub use fuzz::fuzz_trie;
 pub use lb::LoadBalancer;
 pub use trie::Trie;

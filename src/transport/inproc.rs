@@ -4,7 +4,6 @@
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use crossbeam_channel::Sender;
 
 use crate::context::ContextInner;
 use crate::error::{Error, Result};
@@ -19,7 +18,7 @@ pub(crate) struct InprocPeer {
     pub socket_id: u64,
     pub socket_type: SocketType,
     pub signal: Arc<Signal>,
-    pub events: Sender<SocketEvent>,
+    pub events: crate::io::EventSender,
     pub sndhwm: usize,
     pub rcvhwm: usize,
     pub conflate: bool,

@@ -3,7 +3,9 @@
 
 use bytes::Bytes;
 
+use super::command::Command;
 use super::engine::{Engine, EngineConfig};
+use super::frame;
 use super::greeting;
 use super::null;
 use crate::message::Message;
@@ -43,6 +45,90 @@ pub fn fuzz_engine(data: &[u8]) {
     }
 }
 
+/// Checks `data` as a peer's greeting: every prefix as it would arrive, then the whole.
+/// A greeting that decodes must have passed every partial check on the way, and the NULL
+/// mechanism check must agree with the mechanism name.
+pub fn fuzz_greeting(data: &[u8]) {
+    let head = data.get(..greeting::GREETING_LEN).unwrap_or(data);
+    let first_bad = (0..=head.len()).find(|&n| greeting::check_partial(&head[..n]).is_err());
+    let Ok(raw) = <[u8; greeting::GREETING_LEN]>::try_from(head) else {
+        return;
+    };
+    match greeting::decode(&raw) {
+        Ok(g) => {
+            assert_eq!(first_bad, None, "decoded after a failed partial check");
+            assert!(g.major >= greeting::MAJOR);
+            assert!(g.effective_minor() <= g.minor.max(greeting::MINOR));
+            let null = null::check_mechanism(&g).is_ok();
+            assert_eq!(null, g.mechanism_name() == null::MECHANISM.as_bytes());
+        }
+        Err(_) => assert!(first_bad.is_some(), "refused whole, accepted in part"),
+    }
+}
+
+/// Parses `data` as a command frame's body (the command and READY metadata parsers), and
+/// checks that what parses encodes back to the same command. READY properties are also
+/// judged as every socket type would judge them.
+pub fn fuzz_command(data: &[u8]) {
+    let Ok(cmd) = Command::decode(Bytes::copy_from_slice(data)) else {
+        return;
+    };
+    // ERROR reasons and unknown names are decoded lossily and cut to 255 bytes when sent, so
+    // they need not survive a round trip; everything else must.
+    let exact = match &cmd {
+        Command::Ready(props) => props.iter().all(|(k, _)| k.len() <= usize::from(u8::MAX)),
+        Command::Error(_) | Command::Unknown { .. } => false,
+        _ => true,
+    };
+    let encoded = cmd.to_bytes();
+    let header = frame::decode_header(&encoded).ok().flatten();
+    let body = header.map(|h| encoded.slice(h.header_len..));
+    let again = body.map(Command::decode);
+    if exact {
+        assert_eq!(again, Some(Ok(cmd.clone())), "round trip of {data:?}");
+    }
+    if let Command::Ready(props) = cmd {
+        for ours in SocketType::ALL {
+            if let Ok(peer) = null::accept_ready(ours, props.clone(), 1) {
+                assert!(ours.is_compatible(peer.socket_type));
+            }
+        }
+    }
+}
+
+/// Feeds `data[1..]` to an engine of the socket type `data[0]` picks, in both positions of
+/// a connection: once from the first greeting byte on (as whichever end it is, the bytes are
+/// the other end's), and once after a compatible peer's complete handshake, sending
+/// messages and subscriptions between chunks.
+pub fn fuzz_engine_roles(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let ours = SocketType::ALL[usize::from(pick) % SocketType::ALL.len()];
+    let peer = SocketType::ALL
+        .iter()
+        .copied()
+        .find(|&t| ours.is_compatible(t))
+        .unwrap_or(ours);
+    let chunk = 1 + usize::from(pick >> 4);
+    for preamble in [Vec::new(), peer_preamble(peer)] {
+        let mut engine = engine(ours);
+        engine.handle_input(&preamble);
+        drain(&mut engine);
+        for piece in rest.chunks(chunk) {
+            engine.handle_input(piece);
+            drain(&mut engine);
+            if engine.is_closed() {
+                break;
+            }
+            if engine.is_ready() {
+                engine.send(&Message::from(vec![piece.to_vec(), b"x".to_vec()]));
+                engine.send_subscription(piece.len() % 2 == 0, piece);
+            }
+        }
+    }
+}
+
 /// A peer's opening bytes: NULL greeting, then READY for `socket_type`.
 pub(crate) fn peer_preamble(socket_type: SocketType) -> Vec<u8> {
     let mut bytes = greeting::encode(null::MECHANISM, false).to_vec();
@@ -69,8 +155,6 @@ fn drain(engine: &mut Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zmtp::command::Command;
-    use crate::zmtp::frame;
 
     /// A ping whose context is `context`, for seeds.
     fn ping(context: &'static [u8]) -> Bytes {
@@ -127,6 +211,11 @@ mod tests {
         for seed in seeds() {
             fuzz_frames(&seed);
             fuzz_engine(&seed);
+            fuzz_greeting(&seed);
+            fuzz_command(&seed);
+            fuzz_engine_roles(&seed);
+            // The same bytes as the body of the first command, if there is one.
+            fuzz_command(seed.get(66..).unwrap_or_default());
         }
     }
 
@@ -154,6 +243,12 @@ mod tests {
             input.extend_from_slice(&lcg.bytes(len));
             fuzz_frames(&input[input.len() - len..]);
             fuzz_engine(&input);
+            fuzz_greeting(&input);
+            fuzz_command(&input[input.len() - len..]);
+            fuzz_engine_roles(&input[input.len() - len..]);
+            let mut roles = vec![i as u8];
+            roles.extend_from_slice(&input);
+            fuzz_engine_roles(&roles);
         }
     }
 

@@ -24,7 +24,7 @@ mod fuzz;
 
 pub use engine::{Engine, EngineConfig, Event, PeerInfo};
 #[doc(hidden)]
-pub use fuzz::{fuzz_engine, fuzz_frames};
+pub use fuzz::{fuzz_command, fuzz_engine, fuzz_engine_roles, fuzz_frames, fuzz_greeting};
 pub use outbuf::OutBuf;
 
 /// A peer broke the ZMTP protocol; the connection must be closed.

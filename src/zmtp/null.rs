@@ -47,7 +47,8 @@ pub fn ready(socket_type: SocketType, routing_id: &Bytes) -> Command {
 
 /// Validates the peer's READY properties against our socket type.
 ///
-/// Property names compare case-insensitively (RFC 37); the first occurrence of a name wins.
+/// Property names compare case-insensitively (RFC 37); the first occurrence of a name wins,
+/// and every Socket-Type must name the same type.
 /// All properties, known or not, are kept in [`PeerInfo::properties`] as metadata.
 pub fn accept_ready(
     ours: SocketType,
@@ -61,6 +62,16 @@ pub fn accept_ready(
             .map(|(_, v)| v.clone())
     };
     let type_name = find(SOCKET_TYPE).ok_or(ProtocolError::MissingSocketType)?;
+    // libzmq checks every Socket-Type it is sent, so a READY naming two types is refused
+    // rather than judged by whichever comes first.
+    if let Some((_, other)) = properties
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case(SOCKET_TYPE) && *v != type_name)
+    {
+        return Err(ProtocolError::IncompatibleSocketType(
+            String::from_utf8_lossy(other).into_owned(),
+        ));
+    }
     let socket_type = SocketType::from_wire_name(&type_name)
         .filter(|&theirs| ours.is_compatible(theirs))
         .ok_or_else(|| {
@@ -134,6 +145,18 @@ mod tests {
         assert_eq!(&peer.identity[..], b"me");
         assert_eq!(peer.properties, list);
         assert_eq!(peer.minor, 1);
+    }
+
+    #[test]
+    fn ready_naming_two_different_socket_types_is_refused() {
+        let list = props(&[("Socket-Type", b"PUSH"), ("Socket-Type", b"PULL")]);
+        let err = accept_ready(SocketType::Pull, list, 1);
+        assert_eq!(
+            err,
+            Err(ProtocolError::IncompatibleSocketType("PULL".into()))
+        );
+        let list = props(&[("Socket-Type", b"PUSH"), ("socket-type", b"PUSH")]);
+        assert!(accept_ready(SocketType::Pull, list, 1).is_ok());
     }
 
     #[test]

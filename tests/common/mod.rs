@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -65,4 +67,16 @@ pub fn resident_kib() -> usize {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4
+}
+
+/// This process's anonymous resident memory (heap and stacks, not mapped files such as its
+/// own code) in KiB, from /proc/self/status.
+pub fn anon_kib() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
