@@ -70,9 +70,9 @@ pub struct SocketCore {
     /// Messages a PUB, XPUB or ROUTER dropped for peers at their high-water mark.
     pub(super) dropped: u64,
     /// Handshake metadata of peers, by pipe id (message properties for the C ABI).
-    peer_meta: HashMap<u64, Arc<PeerMeta>>,
+    pub(super) peer_meta: HashMap<u64, Arc<PeerMeta>>,
     /// The pipe the last received message came from.
-    last_from: u64,
+    pub(super) last_from: u64,
 }
 
 impl SocketCore {
@@ -108,12 +108,6 @@ impl SocketCore {
     /// The socket's wake-up point (the poller watches it).
     pub(crate) fn signal(&self) -> &Arc<Signal> {
         &self.signal
-    }
-
-    /// The handshake metadata of the peer the last received message came from, if it
-    /// sent any (tcp and ipc peers do; inproc ones do not, as in libzmq).
-    pub(crate) fn last_meta(&self) -> Option<Arc<PeerMeta>> {
-        self.peer_meta.get(&self.last_from).cloned()
     }
 
     /// How many messages were dropped for peers at their high-water mark.
@@ -181,15 +175,7 @@ impl SocketCore {
                     (pipe_id, meta)
                 }
             };
-            // Kept only for pipes the pattern accepted.
-            match meta {
-                Some(meta) if self.peer_index(pipe_id).is_some() => {
-                    self.peer_meta.insert(pipe_id, meta);
-                }
-                _ => {
-                    self.peer_meta.remove(&pipe_id);
-                }
-            }
+            self.note_meta(pipe_id, meta);
         }
     }
 

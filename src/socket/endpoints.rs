@@ -7,7 +7,7 @@ use super::core::SocketCore;
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::error::{Error, Result};
 use crate::io::{Command, IoHandle};
-use crate::monitor::{Monitor, MonitorEvent, MonitorSink};
+use crate::monitor::MonitorEvent;
 use crate::pipe::{Notifier, PipeEnd, pipe_with};
 use crate::transport::{Listener, inproc, ipc, tcp};
 
@@ -205,19 +205,6 @@ impl SocketCore {
             })
         });
         Ok(())
-    }
-
-    /// Starts a monitor of this socket's events in `mask` (libzmq's ZMQ_EVENT_* bits); a
-    /// monitor it replaces hears MonitorStopped, as does this one when the socket closes.
-    pub(crate) fn monitor(&mut self, mask: u16) -> Monitor {
-        let (sink, monitor) = MonitorSink::new(mask);
-        self.state.set_monitor(Some(sink));
-        monitor
-    }
-
-    /// Stops the monitor, if one runs (it hears MonitorStopped).
-    pub(crate) fn stop_monitor(&mut self) {
-        self.state.set_monitor(None);
     }
 
     /// Drops a connection made by connect, discarding what is queued for it.

@@ -339,32 +339,6 @@ impl SocketCore {
         Some(msg)
     }
 
-    /// Whether a message could be started now, for APIs that send frame by frame (the C
-    /// ABI): libzmq refuses the first frame with EFSM out of turn (REQ before its reply,
-    /// REP before a request), and with EHOSTUNREACH a ROUTER_MANDATORY routing id that
-    /// names no peer.
-    pub(crate) fn may_start(&mut self, first_frame: &[u8]) -> Result<(), Error> {
-        self.process_events();
-        match &self.pattern {
-            PatternState::Req { awaiting, .. }
-                if awaiting.is_some() && !self.options.req_relaxed =>
-            {
-                Err(Error::State)
-            }
-            PatternState::Rep { reply_to: None } => Err(Error::State),
-            PatternState::Router { .. }
-                if self.options.router_mandatory
-                    && !self
-                        .peers
-                        .iter()
-                        .any(|p| p.identified && p.routing_id == first_frame) =>
-            {
-                Err(Error::HostUnreachable)
-            }
-            _ => Ok(()),
-        }
-    }
-
     fn send_router(&mut self, mut msg: Message) -> Attempt {
         let mandatory = self.options.router_mandatory;
         let Some(id) = msg.first().cloned() else {
