@@ -88,15 +88,27 @@ impl Signal {
             // A notifier since the waiter registered has woken it already.
             return;
         }
-        let sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let sleepers = self.sleepers();
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        for t in &sleepers.threads {
-            t.unpark();
-        }
         // Lock order is always socket signal, then watcher: a watcher never takes a
         // socket's lock while holding its own.
         for w in &sleepers.watchers {
             w.wake();
+        }
+        // Unparked after the lock is released: a woken thread takes the lock at once to
+        // leave the list, and finding it still held costs it two more futex calls.
+        match sleepers.threads.as_slice() {
+            [] => {}
+            [one] => {
+                let one = one.clone();
+                drop(sleepers);
+                one.unpark();
+            }
+            many => {
+                let many = many.to_vec();
+                drop(sleepers);
+                many.iter().for_each(Thread::unpark);
+            }
         }
     }
 

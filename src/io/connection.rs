@@ -572,6 +572,15 @@ impl Connection {
     /// whether more wait in the pipe, and whether everything was written.
     fn output(&mut self) -> io::Result<(bool, bool)> {
         let direct = self.direct();
+        let nothing_to_write = self.pipe.as_ref().is_none_or(|p| !p.has_input())
+            && self.engine.as_mut().is_none_or(|e| e.outbuf().is_empty())
+            && direct.as_deref().is_none_or(|d| !d.has_spill());
+        if nothing_to_write {
+            // Not even the lock: the socket's thread may be writing its reply directly right
+            // now, and waiting for it would cost both threads a futex call. Anything it
+            // queues later wakes this thread again.
+            return Ok((false, true));
+        }
         let mut writing = direct.as_deref().map(Direct::lock);
         let mut spilled = false;
         if let Some(st) = writing.as_mut()
@@ -581,6 +590,9 @@ impl Connection {
             if spilled {
                 self.writable = false;
             }
+        }
+        if !spilled && let Some(d) = &direct {
+            d.clear_spilled();
         }
         let more_queued = self.fill_output();
         let flushed = !spilled && self.write_output()?;
@@ -614,6 +626,7 @@ impl Connection {
     fn detach_direct(&mut self) {
         if let Some(direct) = self.direct() {
             direct.lock().detach();
+            direct.clear_spilled();
         }
     }
 

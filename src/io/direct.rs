@@ -31,6 +31,9 @@ pub(crate) struct Direct {
     /// Small messages may be written directly too (not for a publisher: its messages go to
     /// many connections at a rate where the I/O threads' batching wins).
     small: AtomicBool,
+    /// The spill is not empty; readable without the lock, so an I/O thread with nothing
+    /// else to write need not take it (and wait for a direct write in progress).
+    spilled: AtomicBool,
 }
 
 /// What the lock guards.
@@ -61,6 +64,16 @@ impl Direct {
     /// A connection that takes no direct writes until [`DirectState::stream`] is set.
     pub fn new() -> Arc<Direct> {
         Arc::new(Direct::default())
+    }
+
+    /// Whether a direct write left a tail for the I/O thread to write.
+    pub fn has_spill(&self) -> bool {
+        self.spilled.load(Ordering::Acquire)
+    }
+
+    /// Records that the spill was written (call with the lock held).
+    pub fn clear_spilled(&self) {
+        self.spilled.store(false, Ordering::Release);
     }
 
     /// Whether small messages may be written directly, after an idle spell.
@@ -148,6 +161,7 @@ impl Direct {
             }
         }
         st.congested = true;
+        self.spilled.store(true, Ordering::Release);
         DirectSend::Spilled
     }
 }

@@ -21,6 +21,11 @@ pub const LARGE_BODY: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Decoder {
     input: BytesMut,
+    /// Input already known to start with a whole frame, frozen once for the batch: frames
+    /// are sliced off it with one reference-count increment each, where splitting them off
+    /// the mutable buffer cost several times as much. Whatever partial frame it ends with
+    /// moves back to `input` before more is read.
+    frozen: Bytes,
     body: Option<PartialBody>,
     max_msg_size: Option<u64>,
     /// Where large bodies' buffers come from and go back to, if anywhere.
@@ -57,6 +62,7 @@ impl Decoder {
             // Empty until bytes arrive: reads land in the I/O thread's scratch buffer first,
             // so an idle connection holds no input buffer.
             input: BytesMut::new(),
+            frozen: Bytes::new(),
             body: None,
             max_msg_size,
             pool: None,
@@ -71,6 +77,9 @@ impl Decoder {
 
     /// Where the next read should put its bytes.
     pub fn target(&mut self) -> ReadTarget<'_> {
+        if self.body.is_none() {
+            self.thaw();
+        }
         match &mut self.body {
             Some(b) => {
                 let missing = b.len - b.buf.len();
@@ -92,11 +101,12 @@ impl Decoder {
 
     /// Bytes received and not yet handed out as frames.
     pub fn buffered(&self) -> usize {
-        self.input.len() + self.body.as_ref().map_or(0, |b| b.buf.len())
+        self.frozen.len() + self.input.len() + self.body.as_ref().map_or(0, |b| b.buf.len())
     }
 
     /// Appends received bytes wherever they belong (tests, fuzzing and copies).
     pub fn push(&mut self, mut data: &[u8]) {
+        self.thaw();
         if let Some(b) = &mut self.body {
             let take = data.len().min(b.len - b.buf.len());
             b.buf.extend_from_slice(&data[..take]);
@@ -107,12 +117,27 @@ impl Decoder {
 
     /// The input buffer; received bytes are appended to it.
     pub fn buf(&mut self) -> &mut BytesMut {
+        self.thaw();
         &mut self.input
+    }
+
+    /// Moves what is left of the frozen chunk back in front of the input, so new bytes
+    /// append after it. Only a partial frame is normally left, so the copy is small.
+    fn thaw(&mut self) {
+        if self.frozen.is_empty() {
+            return;
+        }
+        let mut input = BytesMut::with_capacity(self.frozen.len() + self.input.len());
+        input.extend_from_slice(&self.frozen);
+        input.extend_from_slice(&self.input);
+        self.input = input;
+        self.frozen = Bytes::new();
     }
 
     /// Drops all input and its memory (the connection is over).
     pub fn clear(&mut self) {
         self.input = BytesMut::new();
+        self.frozen = Bytes::new();
         self.body = None;
     }
 
@@ -149,6 +174,20 @@ impl Decoder {
             };
             return Ok(Some((b.header, body)));
         }
+        if !self.frozen.is_empty() {
+            if let Some(header) = frame::decode_header(&self.frozen)?
+                && (header.header_len as u64).saturating_add(header.body_len)
+                    <= self.frozen.len() as u64
+            {
+                accept(&header)?;
+                let body_len = frame::check_size(header.body_len, self.max_msg_size)?;
+                return Ok(Some((
+                    header,
+                    self.slice_frozen(header.header_len, body_len),
+                )));
+            }
+            self.thaw();
+        }
         let Some(header) = frame::decode_header(&self.input)? else {
             return Ok(None);
         };
@@ -181,13 +220,28 @@ impl Decoder {
             }
             return Ok(None);
         }
-        self.input.advance(header.header_len);
+        // A whole frame: freeze all the input at once, the frames after this one too.
+        self.frozen = self.input.split().freeze();
+        Ok(Some((
+            header,
+            self.slice_frozen(header.header_len, body_len),
+        )))
+    }
+
+    /// Takes the frame at the front of the frozen chunk: its body, without a copy.
+    fn slice_frozen(&mut self, header_len: usize, body_len: usize) -> Bytes {
         let body = if body_len == 0 {
             Bytes::new()
         } else {
-            self.input.split_to(body_len).freeze()
+            self.frozen.slice(header_len..header_len + body_len)
         };
-        Ok(Some((header, body)))
+        self.frozen.advance(header_len + body_len);
+        if self.frozen.is_empty() {
+            // Let go of the buffer: once the messages are dropped too, the input can
+            // reuse it instead of allocating another.
+            self.frozen = Bytes::new();
+        }
+        body
     }
 }
 
