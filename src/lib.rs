@@ -31,8 +31,11 @@
 mod context;
 mod endpoint;
 pub mod error;
+#[allow(unsafe_code)]
+mod ffi;
 mod io;
 pub mod message;
+mod monitor;
 mod options;
 mod pipe;
 mod poll;
@@ -53,6 +56,7 @@ pub(crate) fn test_epoch() -> std::time::Instant {
 pub use context::Context;
 pub use error::{Error, Result, SendError};
 pub use message::Message;
+pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};
 pub use poll::{PollItem, poll, proxy};
 pub use socket::{
     Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Sub, XPub, XSub,

@@ -12,8 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 use std::time::Instant;
 
+/// Something a signal passes its notifications on to: another signal (a poller waiting on
+/// several sockets), or a file descriptor the C ABI hands out as ZMQ_FD.
+pub(crate) trait Watcher: Send + Sync {
+    /// Called after every notification of a watched signal. Must not block or take a
+    /// socket's lock.
+    fn wake(&self);
+}
+
 /// A wake-up point for one socket.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Signal {
     epoch: AtomicU64,
     waiters: AtomicUsize,
@@ -27,12 +35,34 @@ pub(crate) struct Signal {
     lock: Mutex<Sleepers>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Sleepers {
     /// Threads parked in [`Signal::wait`].
     threads: Vec<Thread>,
-    /// Other signals to pass each notification on to: pollers waiting on several sockets.
-    watchers: Vec<Arc<Signal>>,
+    /// Watchers to pass each notification on to: pollers waiting on several sockets, and
+    /// the C ABI's eventfds.
+    watchers: Vec<Arc<dyn Watcher>>,
+}
+
+impl std::fmt::Debug for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signal")
+            .field("epoch", &self.epoch)
+            .field("waiters", &self.waiters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watcher for Signal {
+    fn wake(&self) {
+        self.notify();
+    }
+}
+
+/// Whether `w` is the watcher at `ptr` (compares addresses, not vtables, which may differ
+/// between codegen units for the same type).
+fn same_watcher(w: &Arc<dyn Watcher>, ptr: *const ()) -> bool {
+    std::ptr::eq(Arc::as_ptr(w).cast::<()>(), ptr)
 }
 
 /// A registration returned by [`Signal::prepare`]; pass it to [`Signal::wait`] or
@@ -63,7 +93,7 @@ impl Signal {
         // Lock order is always socket signal, then watcher: a watcher never takes a
         // socket's lock while holding its own.
         for w in &sleepers.watchers {
-            w.notify();
+            w.wake();
         }
         // Unparked after the lock is released: a woken thread takes the lock at once to
         // leave the list, and finding it still held costs it two more futex calls.
@@ -83,7 +113,7 @@ impl Signal {
     }
 
     /// Passes every later notification on to `watcher` until [`Signal::unwatch`].
-    pub fn watch(&self, watcher: &Arc<Signal>) {
+    pub fn watch<W: Watcher + 'static>(&self, watcher: &Arc<W>) {
         let mut sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         sleepers.watchers.push(watcher.clone());
         // Counted as a waiter so notify takes the slow path that reaches watchers.
@@ -92,13 +122,10 @@ impl Signal {
     }
 
     /// Stops passing notifications on to `watcher`.
-    pub fn unwatch(&self, watcher: &Arc<Signal>) {
+    pub fn unwatch<W: Watcher + 'static>(&self, watcher: &Arc<W>) {
+        let ptr = Arc::as_ptr(watcher).cast::<()>();
         let mut sleepers = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = sleepers
-            .watchers
-            .iter()
-            .position(|w| Arc::ptr_eq(w, watcher))
-        {
+        if let Some(i) = sleepers.watchers.iter().position(|w| same_watcher(w, ptr)) {
             sleepers.watchers.swap_remove(i);
             self.waiters.fetch_sub(1, Ordering::SeqCst);
             self.watchers.fetch_sub(1, Ordering::SeqCst);

@@ -10,9 +10,10 @@ use mio::{Interest, Registry, Token};
 
 use super::direct::Direct;
 use super::timers::Timers;
-use super::{IoHandle, SocketEvent, SocketLink};
+use super::{IoHandle, PeerMeta, SocketEvent, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::message::Message;
+use crate::monitor::{MonitorEvent, loss_event};
 use crate::pipe::{Notifier, PipeEnd, PushError, pipe_with};
 use crate::routing::Trie;
 use crate::socket_type::SocketType;
@@ -97,6 +98,8 @@ pub(super) struct Connection {
     connect_deadline: Option<Instant>,
     /// For SUB and XSUB: the subscriptions sent upstream, to send again after a reconnect.
     sent_subscriptions: Trie,
+    /// The endpoint monitor events name: as connected to, or the accepting listener's.
+    label: Arc<str>,
 }
 
 impl Connection {
@@ -113,6 +116,7 @@ impl Connection {
         listener: usize,
         stream: Stream,
         link: SocketLink,
+        label: Arc<str>,
         now: Instant,
     ) -> Connection {
         let engine = Engine::new(engine_config(&link), now);
@@ -137,6 +141,7 @@ impl Connection {
             listener: Some(listener),
             connect_deadline: None,
             sent_subscriptions: Trie::new(),
+            label,
         }
     }
 
@@ -146,6 +151,7 @@ impl Connection {
         endpoint: Endpoint,
         link: SocketLink,
         pipe: Option<PipeEnd>,
+        label: Arc<str>,
         now: Instant,
     ) -> Connection {
         Connection {
@@ -169,6 +175,7 @@ impl Connection {
             listener: None,
             connect_deadline: None,
             sent_subscriptions: Trie::new(),
+            label,
         }
     }
 
@@ -288,7 +295,13 @@ impl Connection {
 
     /// The stream failed or ended: an accepted connection goes away, a connecting one waits
     /// for its next attempt.
-    fn lost(&mut self, cx: &mut Cx<'_>, _reason: io::Error) -> Verdict {
+    fn lost(&mut self, cx: &mut Cx<'_>, reason: io::Error) -> Verdict {
+        self.link.state.emit(|| {
+            let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
+            let connecting = !matches!(self.phase, Phase::Open);
+            let handshaken = self.engine.as_ref().is_some_and(Engine::is_ready);
+            loss_event(&self.label, fd, connecting, handshaken, &reason)
+        });
         self.flush_best_effort();
         self.deregister(cx.registry);
         self.detach_direct();
@@ -311,7 +324,16 @@ impl Connection {
         self.phase = Phase::Idle;
         self.retry_at = cx.now + delay;
         self.schedule(cx, self.retry_at);
+        self.emit(|endpoint| MonitorEvent::ConnectRetried {
+            endpoint,
+            interval: delay,
+        });
         Verdict::Keep
+    }
+
+    /// Raises a monitor event about this connection's endpoint.
+    fn emit(&self, make: impl FnOnce(String) -> MonitorEvent) {
+        self.link.state.emit(|| Some(make(self.label.to_string())));
     }
 
     /// Gives a peer the ERROR command an engine queued before closing, if the kernel takes it.
@@ -346,6 +368,12 @@ impl Connection {
         self.stream = Some(Arc::new(stream));
         self.register(cx.registry)?;
         self.phase = Phase::Connecting;
+        if let Some(Stream::Tcp(_)) = self.stream.as_deref() {
+            self.emit(|endpoint| MonitorEvent::ConnectDelayed {
+                endpoint,
+                errno: libc::EINPROGRESS,
+            });
+        }
         if let Some(t) = self.link.options.connect_timeout {
             let deadline = cx.now + t;
             self.connect_deadline = Some(deadline);
@@ -372,6 +400,8 @@ impl Connection {
             return Ok(());
         }
         self.connect_deadline = None;
+        let fd = stream.fd();
+        self.emit(|endpoint| MonitorEvent::Connected { endpoint, fd });
         let mut engine = Engine::new(engine_config(&self.link), cx.now);
         engine.set_body_pool(cx.io.bodies().clone());
         self.engine = Some(engine);
@@ -492,6 +522,9 @@ impl Connection {
 
     fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
         self.attempt = 0;
+        self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
+        let address = self.stream.as_ref().and_then(|s| s.peer_ip());
+        let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address)));
         let event = match &self.pipe {
             Some(pipe) => {
                 // A reconnect: the peer may be a new process, so the socket hears its id
@@ -504,6 +537,7 @@ impl Connection {
                 SocketEvent::PeerReady {
                     pipe_id: pipe.id(),
                     routing_id: peer.identity,
+                    meta,
                 }
             }
             None => {
@@ -518,6 +552,7 @@ impl Connection {
                 SocketEvent::Attach {
                     pipe: socket_end,
                     routing_id: peer.identity,
+                    meta,
                 }
             }
         };

@@ -6,13 +6,14 @@ pub(crate) mod direct;
 mod thread;
 mod timers;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use crossbeam_channel::Sender;
 
 use crate::endpoint::Endpoint;
+use crate::monitor::{MonitorEvent, MonitorSink};
 use crate::options::Options;
 use crate::pipe::PipeEnd;
 use crate::signal::Signal;
@@ -32,6 +33,8 @@ pub(crate) enum Command {
         token: usize,
         listener: Listener,
         link: SocketLink,
+        /// The resolved endpoint, as monitor events name it.
+        label: Arc<str>,
     },
     /// Connect (and keep reconnecting) to an endpoint; `pipe` is the I/O side of the
     /// socket's pipe for this endpoint (`None` with IMMEDIATE: made per connection).
@@ -40,6 +43,8 @@ pub(crate) enum Command {
         endpoint: Endpoint,
         link: SocketLink,
         pipe: Option<PipeEnd>,
+        /// The endpoint as given to connect, as monitor events name it.
+        label: Arc<str>,
     },
     /// Close a listener and the connections it accepted (unbind); `ack` once done.
     Unlisten { token: usize, ack: Sender<()> },
@@ -137,12 +142,25 @@ impl EventSender {
     }
 }
 
-/// Socket state the I/O threads read: whether it closed, and its LINGER then.
-#[derive(Debug, Default)]
+/// Socket state the I/O threads read: whether it closed, and its LINGER then; and where
+/// monitor events go.
+#[derive(Default)]
 pub(crate) struct SocketState {
     closed: AtomicBool,
     /// LINGER in milliseconds at close; -1 = forever.
     linger_ms: AtomicI64,
+    /// Whether `monitor` holds a sink: read first, so unmonitored sockets never lock.
+    monitored: AtomicBool,
+    monitor: Mutex<Option<MonitorSink>>,
+}
+
+impl std::fmt::Debug for SocketState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketState")
+            .field("closed", &self.closed)
+            .field("linger_ms", &self.linger_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SocketState {
@@ -151,6 +169,30 @@ impl SocketState {
         let ms = linger.map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         self.linger_ms.store(ms, Ordering::SeqCst);
         self.closed.store(true, Ordering::SeqCst);
+        // A closed socket raises no more events: its monitor hears MonitorStopped now.
+        self.set_monitor(None);
+    }
+
+    /// Starts sending events to `sink` (or stops, with `None`); a monitor it replaces hears
+    /// MonitorStopped.
+    pub fn set_monitor(&self, sink: Option<MonitorSink>) {
+        let mut slot = self.monitor.lock().unwrap_or_else(|p| p.into_inner());
+        self.monitored.store(sink.is_some(), Ordering::SeqCst);
+        let old = std::mem::replace(&mut *slot, sink);
+        drop(slot);
+        drop(old);
+    }
+
+    /// Raises the event `make` builds (if any), when a monitor runs: unmonitored sockets
+    /// never build events.
+    pub fn emit(&self, make: impl FnOnce() -> Option<MonitorEvent>) {
+        if !self.monitored.load(Ordering::Relaxed) {
+            return;
+        }
+        let slot = self.monitor.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(sink), Some(ev)) = (slot.as_ref(), make()) {
+            sink.send(ev);
+        }
     }
 
     /// `None` while open; `Some(linger)` once closed.
@@ -167,8 +209,80 @@ impl SocketState {
 pub(crate) enum SocketEvent {
     /// A peer completed its handshake on a bound endpoint (or an IMMEDIATE connect, or an
     /// inproc peer joined): a new pipe for the socket.
-    Attach { pipe: PipeEnd, routing_id: Bytes },
+    Attach {
+        pipe: PipeEnd,
+        routing_id: Bytes,
+        meta: Option<Arc<PeerMeta>>,
+    },
     /// The peer behind an existing pipe (made at connect) completed a handshake, again after
     /// each reconnect; it may bring a new routing id.
-    PeerReady { pipe_id: u64, routing_id: Bytes },
+    PeerReady {
+        pipe_id: u64,
+        routing_id: Bytes,
+        meta: Option<Arc<PeerMeta>>,
+    },
+}
+
+/// What a peer said about itself in its handshake, for the metadata of the messages it
+/// sends (zmq_msg_gets): its READY properties, and the address it connected from.
+#[derive(Debug, Default)]
+pub(crate) struct PeerMeta {
+    /// Property names and values, NUL-terminated so C can borrow them.
+    pub properties: Vec<(String, std::ffi::CString)>,
+}
+
+impl PeerMeta {
+    /// Metadata from a peer's READY properties and, for tcp, its IP address.
+    pub fn new(properties: &[(String, Bytes)], peer_address: Option<String>) -> PeerMeta {
+        let text = |v: &[u8]| {
+            let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+            std::ffi::CString::new(&v[..end]).unwrap_or_default()
+        };
+        let mut props: Vec<(String, std::ffi::CString)> = properties
+            .iter()
+            .map(|(k, v)| (k.clone(), text(v)))
+            .collect();
+        if let Some(addr) = peer_address {
+            props.push(("Peer-Address".into(), text(addr.as_bytes())));
+        }
+        PeerMeta { properties: props }
+    }
+
+    /// A property by name (ZMTP names are case-insensitive); "Routing-Id" and its older
+    /// name "Identity" answer for each other.
+    pub fn get(&self, name: &str) -> Option<&std::ffi::CStr> {
+        let find = |n: &str| {
+            self.properties
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_c_str())
+        };
+        find(name).or_else(|| {
+            if name.eq_ignore_ascii_case("Routing-Id") {
+                find("Identity")
+            } else if name.eq_ignore_ascii_case("Identity") {
+                find("Routing-Id")
+            } else {
+                None
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_meta_answers_routing_id_and_identity_for_each_other_and_ignores_case() {
+        let props = [
+            ("Socket-Type".to_string(), Bytes::from_static(b"DEALER")),
+            ("Identity".to_string(), Bytes::from_static(b"D1")),
+        ];
+        let meta = PeerMeta::new(&props, Some("10.0.0.1".into()));
+        assert_eq!(meta.get("socket-type").unwrap().to_bytes(), b"DEALER");
+        assert_eq!(meta.get("Routing-Id").unwrap().to_bytes(), b"D1");
+        assert_eq!(meta.get("Peer-Address").unwrap().to_bytes(), b"10.0.0.1");
+        assert!(meta.get("User-Id").is_none());
+    }
 }

@@ -14,6 +14,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use super::connection::{Connection, Cx, Verdict};
 use super::timers::Timers;
 use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
+use crate::monitor::MonitorEvent;
 use crate::transport::Listener;
 
 /// How long a listener waits to accept again after the process ran out of descriptors (or
@@ -52,6 +53,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
 struct ListenerEntry {
     listener: Listener,
     link: SocketLink,
+    label: Arc<str>,
     /// An accept retry is on the timer heap (at most one per listener).
     retry_pending: bool,
 }
@@ -117,6 +119,7 @@ impl IoThread {
                 token,
                 mut listener,
                 link,
+                label,
             } => {
                 if self
                     .poll
@@ -127,6 +130,7 @@ impl IoThread {
                     let entry = ListenerEntry {
                         listener,
                         link,
+                        label,
                         retry_pending: false,
                     };
                     self.listeners.insert(token, entry);
@@ -138,8 +142,10 @@ impl IoThread {
                 endpoint,
                 link,
                 pipe,
+                label,
             } => {
-                let conn = Connection::connecting(token, endpoint, link, pipe, Instant::now());
+                let conn =
+                    Connection::connecting(token, endpoint, link, pipe, label, Instant::now());
                 self.conns.insert(token, conn);
                 self.service(token);
             }
@@ -185,12 +191,20 @@ impl IoThread {
             match entry.listener.accept() {
                 Ok(stream) => {
                     let link = entry.link.clone();
+                    let label = entry.label.clone();
                     let t = self.handle.token();
                     let now = Instant::now();
                     if let crate::transport::Stream::Tcp(s) = &stream {
                         crate::transport::tcp::keepalive(s, &link.options);
                     }
-                    let mut conn = Connection::accepted(t, token, stream, link, now);
+                    let fd = stream.fd();
+                    link.state.emit(|| {
+                        Some(MonitorEvent::Accepted {
+                            endpoint: label.to_string(),
+                            fd,
+                        })
+                    });
+                    let mut conn = Connection::accepted(t, token, stream, link, label, now);
                     conn.use_bodies(self.handle.bodies());
                     if conn.register(self.poll.registry()).is_ok() {
                         self.conns.insert(t, conn);
@@ -210,11 +224,21 @@ impl IoThread {
                 {
                     continue;
                 }
-                // Out of descriptors (EMFILE, ENFILE) or socket memory: the connection stays
-                // in the backlog. Readiness is edge-triggered, so closing other descriptors
-                // brings no new event for it; retrying at once would spin. Try again later.
-                Err(e) if out_of_resources(&e) => {
-                    if let Some(entry) = self.listeners.get_mut(&token)
+                // WouldBlock ends the batch.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    entry.link.state.emit(|| {
+                        Some(MonitorEvent::AcceptFailed {
+                            endpoint: entry.label.to_string(),
+                            errno: e.raw_os_error().unwrap_or(libc::EIO),
+                        })
+                    });
+                    // Out of descriptors (EMFILE, ENFILE) or socket memory: the connection
+                    // stays in the backlog. Readiness is edge-triggered, so closing other
+                    // descriptors brings no new event for it; retrying at once would spin.
+                    // Try again later.
+                    if out_of_resources(&e)
+                        && let Some(entry) = self.listeners.get_mut(&token)
                         && !entry.retry_pending
                     {
                         entry.retry_pending = true;
@@ -222,8 +246,6 @@ impl IoThread {
                     }
                     return;
                 }
-                // WouldBlock ends the batch.
-                Err(_) => return,
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The machinery every socket type shares: pipes to peers, events from the I/O threads,
 //! blocking with timeouts, close. Per-pattern routing lives in `pattern` and `pubsub`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use super::endpoints::Endpoints;
 use super::pattern::PatternState;
 use crate::context::Context;
 use crate::error::{Error, Result, SendError};
-use crate::io::{Command, EventSender, SocketEvent, SocketLink, SocketState};
+use crate::io::{Command, EventSender, PeerMeta, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
 use crate::pipe::PipeEnd;
@@ -64,6 +65,10 @@ pub struct SocketCore {
     pub(super) lookahead: Option<Message>,
     /// Messages a PUB, XPUB or ROUTER dropped for peers at their high-water mark.
     pub(super) dropped: u64,
+    /// Handshake metadata of peers, by pipe id (message properties for the C ABI).
+    pub(super) peer_meta: HashMap<u64, Arc<PeerMeta>>,
+    /// The pipe the last received message came from.
+    pub(super) last_from: u64,
 }
 
 impl SocketCore {
@@ -91,6 +96,8 @@ impl SocketCore {
             endpoints: Endpoints::default(),
             lookahead: None,
             dropped: 0,
+            peer_meta: HashMap::new(),
+            last_from: 0,
         })
     }
 
@@ -145,15 +152,26 @@ impl SocketCore {
         // now or next time.
         self.events_pending.store(false, Ordering::Relaxed);
         while let Ok(ev) = self.events_rx.try_recv() {
-            match ev {
-                SocketEvent::Attach { pipe, routing_id } => {
+            let (pipe_id, meta) = match ev {
+                SocketEvent::Attach {
+                    pipe,
+                    routing_id,
+                    meta,
+                } => {
+                    let id = pipe.id();
                     self.attach(pipe, routing_id, true);
+                    (id, meta)
                 }
                 SocketEvent::PeerReady {
                     pipe_id,
                     routing_id,
-                } => self.peer_ready(pipe_id, routing_id),
-            }
+                    meta,
+                } => {
+                    self.peer_ready(pipe_id, routing_id);
+                    (pipe_id, meta)
+                }
+            };
+            self.note_meta(pipe_id, meta);
         }
     }
 
@@ -173,6 +191,7 @@ impl SocketCore {
     /// Removes peer `i` (its pipe closes) and lets the pattern forget it.
     pub(super) fn remove_peer(&mut self, i: usize) -> Peer {
         let peer = self.peers.swap_remove(i);
+        self.peer_meta.remove(&peer.pipe.id());
         self.lb.pipe_removed(i, self.peers.len());
         self.fq.pipe_removed(i, self.peers.len());
         self.peer_removed(&peer);
@@ -331,6 +350,9 @@ impl SocketCore {
                 None
             }
         });
+        if let Some((i, _)) = &r {
+            self.last_from = self.peers[*i].pipe.id();
+        }
         if dead {
             let from = r.as_ref().map(|(i, _)| self.peers[*i].pipe.id());
             self.reap();

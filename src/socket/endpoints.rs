@@ -7,6 +7,7 @@ use super::core::SocketCore;
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::error::{Error, Result};
 use crate::io::{Command, IoHandle};
+use crate::monitor::MonitorEvent;
 use crate::pipe::{Notifier, PipeEnd, pipe_with};
 use crate::transport::{Listener, inproc, ipc, tcp};
 
@@ -17,6 +18,8 @@ struct Bound {
     resolved: String,
     io: IoHandle,
     token: usize,
+    /// The listening descriptor, for the monitor's CLOSED event.
+    fd: i32,
 }
 
 /// A connect: to an I/O connection (tcp, ipc) or to an inproc pipe.
@@ -57,15 +60,11 @@ impl SocketCore {
     /// Binds to an endpoint and starts accepting peers there.
     pub(crate) fn bind(&mut self, endpoint: &str) -> Result<()> {
         self.check_open()?;
-        let (listener, resolved) = match Endpoint::parse(endpoint)? {
+        let bound = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp { host, port } => {
-                let (l, ep) = tcp::bind(&host, port, self.options.ipv6)?;
-                (Listener::Tcp(l), ep)
+                tcp::bind(&host, port, self.options.ipv6).map(|(l, ep)| (Listener::Tcp(l), ep))
             }
-            Endpoint::Ipc(addr) => {
-                let (l, ep) = ipc::bind(&addr)?;
-                (Listener::Ipc(l), ep)
-            }
+            Endpoint::Ipc(addr) => ipc::bind(&addr).map(|(l, ep)| (Listener::Ipc(l), ep)),
             Endpoint::Inproc(name) => {
                 inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
                 self.endpoints.inproc_bound.push(endpoint.to_string());
@@ -73,18 +72,35 @@ impl SocketCore {
                 return Ok(());
             }
         };
+        let (listener, resolved) = bound.inspect_err(|e| {
+            self.state.emit(|| {
+                Some(MonitorEvent::BindFailed {
+                    endpoint: endpoint.to_string(),
+                    errno: e.errno(),
+                })
+            });
+        })?;
+        let fd = listener.fd();
         let io = self.ctx.inner.pick_io().clone();
         let token = io.token();
         io.send(Command::Listen {
             token,
             listener,
             link: self.link(),
+            label: resolved.as_str().into(),
+        });
+        self.state.emit(|| {
+            Some(MonitorEvent::Listening {
+                endpoint: resolved.clone(),
+                fd,
+            })
         });
         self.endpoints.bound.push(Bound {
             given: endpoint.to_string(),
             resolved: resolved.clone(),
             io,
             token,
+            fd,
         });
         self.endpoints.last = Some(resolved);
         Ok(())
@@ -106,9 +122,9 @@ impl SocketCore {
             Endpoint::Tcp { host, port } => {
                 // Resolve now so a bad name fails here, as in libzmq; each attempt resolves again.
                 resolve_tcp(host, *port, self.options.ipv6)?;
-                self.start_connect(parsed)
+                self.start_connect(parsed, endpoint)
             }
-            Endpoint::Ipc(_) => self.start_connect(parsed),
+            Endpoint::Ipc(_) => self.start_connect(parsed, endpoint),
         };
         self.endpoints.connected.push(Connected {
             given: endpoint.to_string(),
@@ -119,7 +135,11 @@ impl SocketCore {
         Ok(())
     }
 
-    fn start_connect(&mut self, endpoint: Endpoint) -> (Option<u64>, Option<(IoHandle, usize)>) {
+    fn start_connect(
+        &mut self,
+        endpoint: Endpoint,
+        given: &str,
+    ) -> (Option<u64>, Option<(IoHandle, usize)>) {
         let io = self.ctx.inner.pick_io().clone();
         let token = io.token();
         let (mine, theirs): (Option<PipeEnd>, Option<PipeEnd>) = if self.options.immediate {
@@ -139,6 +159,7 @@ impl SocketCore {
             endpoint,
             link: self.link(),
             pipe: theirs,
+            label: given.into(),
         });
         let pipe_id = mine.map(|end| {
             let id = end.id();
@@ -177,6 +198,12 @@ impl SocketCore {
             ack: ack_tx,
         });
         let _ = ack_rx.recv_timeout(std::time::Duration::from_secs(1));
+        self.state.emit(|| {
+            Some(MonitorEvent::Closed {
+                endpoint: b.resolved.clone(),
+                fd: b.fd,
+            })
+        });
         Ok(())
     }
 

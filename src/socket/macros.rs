@@ -71,6 +71,15 @@ macro_rules! socket_common {
                 self.core.borrow().last_endpoint()
             }
 
+            /// Starts reporting this socket's connection events (libzmq's socket monitor):
+            /// connects, accepts, handshakes, disconnects, binds. A monitor started later
+            /// replaces this one; each ends with
+            /// [`MonitorStopped`](crate::MonitorEvent::MonitorStopped), at the latest when
+            /// the socket is dropped.
+            pub fn monitor(&self) -> $crate::Monitor {
+                self.core.borrow_mut().monitor($crate::ALL_EVENTS)
+            }
+
             /// The socket's type (ZMQ_TYPE).
             pub fn socket_type(&self) -> $crate::SocketType {
                 $kind

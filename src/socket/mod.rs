@@ -2,6 +2,7 @@
 //! `send`); the shared machinery is in `core`, the routing rules in `pattern` and
 //! `pubsub_core`.
 
+mod capi;
 pub(crate) mod core;
 mod endpoints;
 mod macros;

@@ -55,6 +55,7 @@ pub(crate) fn bind(ctx: &ContextInner, name: &str, me: InprocPeer) -> Result<()>
             let _ = me.events.send(SocketEvent::Attach {
                 pipe: end,
                 routing_id,
+                meta: None,
             });
         }
     }
@@ -96,6 +97,7 @@ pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result
             let _ = b.events.send(SocketEvent::Attach {
                 pipe: theirs,
                 routing_id: me.routing_id.clone(),
+                meta: None,
             });
             b.signal.notify();
             Ok((mine, b.routing_id.clone()))

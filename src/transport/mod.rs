@@ -77,6 +77,14 @@ impl Stream {
         }
     }
 
+    /// The peer's IP address, for tcp (the Peer-Address message property).
+    pub fn peer_ip(&self) -> Option<String> {
+        match self {
+            Stream::Tcp(s) => s.peer_addr().ok().map(|a| a.ip().to_string()),
+            Stream::Ipc(_) => None,
+        }
+    }
+
     /// The file descriptor, for registration with the poll.
     pub fn fd(&self) -> RawFd {
         match self {
@@ -107,6 +115,14 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
+    /// The listening descriptor (monitor events report it).
+    pub fn fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Ipc(l) => l.listener.as_raw_fd(),
+        }
+    }
+
     /// Accepts one pending connection.
     pub fn accept(&self) -> io::Result<Stream> {
         match self {

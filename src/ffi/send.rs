@@ -1,0 +1,177 @@
+//! Sending: zmq_send, zmq_send_const, zmq_msg_send, zmq_sendmsg, zmq_sendiov.
+//!
+//! ferrozmq routes whole messages, so frames sent with ZMQ_SNDMORE wait in the handle and
+//! the whole message goes with its last frame. The first frame is still checked as libzmq
+//! checks it (EFSM out of turn, EHOSTUNREACH for an unknown ROUTER_MANDATORY peer); what
+//! C can see differ is that waiting at the high-water mark (EAGAIN, or blocking) happens
+//! at the last frame.
+
+use std::ffi::{c_int, c_void};
+
+use bytes::Bytes;
+
+use super::guard;
+use super::msg::{self, zmq_msg_t};
+use super::socket::{can_send, lookup};
+use crate::error::{Error, SendError};
+
+pub(crate) const ZMQ_DONTWAIT: c_int = 1;
+pub(crate) const ZMQ_SNDMORE: c_int = 2;
+
+/// A byte count as the int the C API returns.
+pub(crate) fn size_int(n: usize) -> c_int {
+    c_int::try_from(n).unwrap_or(c_int::MAX)
+}
+
+/// Sends one frame by libzmq's rules; returns its size.
+pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<usize, c_int> {
+    let sock = lookup(s)?;
+    let mut st = sock.lock()?;
+    if !can_send(sock.kind) {
+        return Err(libc::ENOTSUP);
+    }
+    st.core.check_open().map_err(|e| e.errno())?;
+    let len = frame.len();
+    if flags & ZMQ_SNDMORE != 0 {
+        if st.outgoing.is_empty() {
+            st.core.may_start(&frame).map_err(|e| e.errno())?;
+        }
+        st.outgoing.push_back(frame);
+        return Ok(len);
+    }
+    let mut msg = std::mem::take(&mut st.outgoing);
+    msg.push_back(frame);
+    let timeout = st.core.options.sndtimeo;
+    let mut slot = Some(msg);
+    let r = sock.block(&mut st, flags & ZMQ_DONTWAIT != 0, timeout, |st| {
+        let Some(m) = slot.take() else {
+            return Ok(Some(()));
+        };
+        match st.core.send(m, true) {
+            Ok(()) => Ok(Some(())),
+            Err(SendError {
+                error: Error::Again,
+                message,
+            }) => {
+                slot = Some(message);
+                Ok(None)
+            }
+            Err(e) => Err(e.error.errno()),
+        }
+    });
+    match r {
+        Ok(()) => Ok(len),
+        Err(e) => {
+            // A retryable failure keeps the message's earlier frames, so sending the last
+            // frame again completes it, as in libzmq; any other failure ends the message.
+            if (e == libc::EAGAIN || e == libc::EINTR)
+                && let Some(m) = slot
+            {
+                let mut frames = m.into_frames();
+                frames.pop();
+                st.outgoing = frames.into_iter().collect();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// A C buffer as a frame, copied.
+fn copy_buf(buf: *const c_void, len: usize) -> Result<Bytes, c_int> {
+    if len == 0 {
+        return Ok(Bytes::new());
+    }
+    if buf.is_null() {
+        return Err(libc::EFAULT);
+    }
+    // SAFETY: C passes `len` readable bytes at `buf` (zmq_send's contract).
+    let s = unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) };
+    Ok(Bytes::copy_from_slice(s))
+}
+
+/// Sends `len` bytes from `buf` as one frame; returns `len`.
+#[unsafe(export_name = "ferrozmq_zmq_send")]
+pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
+    guard(-1, || {
+        let frame = copy_buf(buf, len)?;
+        send_frame(s, frame, flags).map(size_int)
+    })
+}
+
+/// A constant buffer C promises to keep unchanged and alive for the life of the library.
+struct ConstBuf(*const u8, usize);
+
+// SAFETY: the buffer is constant (zmq_send_const's contract), so reading it from any thread
+// is sound.
+unsafe impl Send for ConstBuf {}
+
+impl AsRef<[u8]> for ConstBuf {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: non-NULL (checked at construction) and constant for the program's life.
+        unsafe { std::slice::from_raw_parts(self.0, self.1) }
+    }
+}
+
+/// As zmq_send, without copying: the buffer must stay unchanged and alive.
+#[unsafe(export_name = "ferrozmq_zmq_send_const")]
+pub extern "C" fn zmq_send_const(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
+    guard(-1, || {
+        let frame = if len == 0 {
+            Bytes::new()
+        } else if buf.is_null() {
+            return Err(libc::EFAULT);
+        } else {
+            Bytes::from_owner(ConstBuf(buf.cast(), len))
+        };
+        send_frame(s, frame, flags).map(size_int)
+    })
+}
+
+/// Sends a message's content as one frame; on success the message is left empty.
+#[unsafe(export_name = "ferrozmq_zmq_msg_send")]
+pub extern "C" fn zmq_msg_send(m: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    guard(-1, || {
+        let n = send_frame(s, msg::content(m)?.data, flags)?;
+        msg::reset(m);
+        Ok(size_int(n))
+    })
+}
+
+/// zmq_msg_send with the older argument order.
+#[unsafe(export_name = "ferrozmq_zmq_sendmsg")]
+pub extern "C" fn zmq_sendmsg(s: *mut c_void, m: *mut zmq_msg_t, flags: c_int) -> c_int {
+    zmq_msg_send(m, s, flags)
+}
+
+/// Sends `count` buffers as the frames of one message; returns the last frame's size.
+#[unsafe(export_name = "ferrozmq_zmq_sendiov")]
+pub extern "C" fn zmq_sendiov(
+    s: *mut c_void,
+    iov: *mut libc::iovec,
+    count: usize,
+    flags: c_int,
+) -> c_int {
+    guard(-1, || {
+        if count == 0 || iov.is_null() {
+            return Err(libc::EINVAL);
+        }
+        // SAFETY: C passes `count` iovec entries at `iov`.
+        let iov = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut last = 0;
+        for (i, v) in iov.iter().enumerate() {
+            let frame = copy_buf(v.iov_base, v.iov_len)?;
+            let f = if i + 1 < count {
+                flags | ZMQ_SNDMORE
+            } else {
+                flags
+            };
+            last = send_frame(s, frame, f)?;
+        }
+        Ok(size_int(last))
+    })
+}
