@@ -14,6 +14,7 @@
 mod ctx;
 mod errno;
 mod getsockopt;
+pub(crate) mod heap;
 mod monitor;
 mod msg;
 mod options;

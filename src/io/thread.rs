@@ -21,6 +21,9 @@ use crate::transport::Listener;
 /// the kernel out of socket memory); the connections meanwhile wait in the listen backlog.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// Closed connections after which the heap is trimmed.
+const TRIM_AFTER_CLOSED: usize = 32;
+
 /// Starts I/O thread number `index`.
 pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
     let poll = Poll::new()?;
@@ -43,6 +46,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
         timers: Timers::default(),
         shutting_down: false,
         scratch: vec![0; super::connection::MAX_READ].into_boxed_slice(),
+        closed_since_trim: 0,
     };
     let join = std::thread::Builder::new()
         .name(format!("ferrozmq-io-{index}"))
@@ -68,6 +72,8 @@ struct IoThread {
     shutting_down: bool,
     /// Read buffer shared by this thread's connections (one is serviced at a time).
     scratch: Box<[u8]>,
+    /// Connections closed since the heap was last trimmed.
+    closed_since_trim: usize,
 }
 
 impl IoThread {
@@ -106,6 +112,15 @@ impl IoThread {
                 } else {
                     self.service(token);
                 }
+            }
+            if self.closed_since_trim >= TRIM_AFTER_CLOSED {
+                // Many connections' buffers were freed: give the pages back, the table's
+                // too once it is mostly empty.
+                if self.conns.capacity() > 4 * self.conns.len() + 64 {
+                    self.conns.shrink_to_fit();
+                }
+                crate::ffi::heap::trim();
+                self.closed_since_trim = 0;
             }
             if self.shutting_down && self.conns.is_empty() {
                 break;
@@ -253,6 +268,7 @@ impl IoThread {
     fn remove(&mut self, token: usize) {
         if let Some(mut conn) = self.conns.remove(&token) {
             conn.deregister(self.poll.registry());
+            self.closed_since_trim += 1;
         }
     }
 
@@ -271,6 +287,7 @@ impl IoThread {
             && let Some(mut conn) = self.conns.remove(&token)
         {
             conn.deregister(self.poll.registry());
+            self.closed_since_trim += 1;
         }
     }
 }

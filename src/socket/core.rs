@@ -177,6 +177,7 @@ impl SocketCore {
 
     /// Drops pipes whose peer is gone and who have nothing left to read.
     pub(super) fn reap(&mut self) {
+        let before = self.peers.len();
         let mut i = 0;
         while i < self.peers.len() {
             let p = &self.peers[i].pipe;
@@ -185,6 +186,13 @@ impl SocketCore {
             } else {
                 i += 1;
             }
+        }
+        if before - self.peers.len() >= 32 {
+            // Many peers' pipes were freed: give the pages back (see ffi::heap).
+            if self.peers.capacity() > 4 * self.peers.len() + 16 {
+                self.peers.shrink_to_fit();
+            }
+            crate::ffi::heap::trim();
         }
     }
 
