@@ -100,6 +100,8 @@ pub(super) struct Connection {
     sent_subscriptions: Trie,
     /// The endpoint monitor events name: as connected to, or the accepting listener's.
     label: Arc<str>,
+    /// The current stream completed its handshake.
+    handshaken: bool,
 }
 
 impl Connection {
@@ -142,6 +144,7 @@ impl Connection {
             connect_deadline: None,
             sent_subscriptions: Trie::new(),
             label,
+            handshaken: false,
         }
     }
 
@@ -176,6 +179,7 @@ impl Connection {
             connect_deadline: None,
             sent_subscriptions: Trie::new(),
             label,
+            handshaken: false,
         }
     }
 
@@ -299,7 +303,9 @@ impl Connection {
         self.link.state.emit(|| {
             let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
             let connecting = !matches!(self.phase, Phase::Open);
-            let handshaken = self.engine.as_ref().is_some_and(Engine::is_ready);
+            // Not the engine's state: an engine that gave up on a silent peer is closed, and
+            // that loss is a DISCONNECTED, not a failed handshake.
+            let handshaken = self.handshaken;
             loss_event(&self.label, fd, connecting, handshaken, &reason)
         });
         self.flush_best_effort();
@@ -307,6 +313,7 @@ impl Connection {
         self.detach_direct();
         self.stream = None;
         self.engine = None;
+        self.handshaken = false;
         self.readable = false;
         self.writable = false;
         if self.endpoint.is_none() {
@@ -522,6 +529,7 @@ impl Connection {
 
     fn on_handshake(&mut self, cx: &mut Cx<'_>, peer: PeerInfo) -> io::Result<()> {
         self.attempt = 0;
+        self.handshaken = true;
         self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
         let address = self.stream.as_ref().and_then(|s| s.peer_ip());
         let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address)));
