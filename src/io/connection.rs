@@ -91,7 +91,7 @@ pub(super) struct Connection {
 
 impl Connection {
     /// Lets the engine recycle large bodies' buffers through `pool`.
-    pub fn use_bodies(&mut self, pool: &std::sync::Arc<crate::zmtp::bodies::BodyPool>) {
+    pub fn use_bodies(&mut self, pool: &std::sync::Arc<super::bodies::BodyPool>) {
         if let Some(e) = &mut self.engine {
             e.set_body_pool(pool.clone());
         }

@@ -1,6 +1,7 @@
 //! I/O threads: each runs a mio poll loop that moves bytes between the kernel and the ZMTP
 //! engines of its connections, and between the engines and the sockets' pipes.
 
+pub(crate) mod bodies;
 mod connection;
 pub(crate) mod direct;
 mod thread;
@@ -19,7 +20,7 @@ use crate::pipe::PipeEnd;
 use crate::signal::Signal;
 use crate::socket_type::SocketType;
 use crate::transport::Listener;
-use crate::zmtp::bodies::BodyPool;
+use bodies::BodyPool;
 
 pub(crate) use thread::spawn;
 

@@ -39,7 +39,7 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
             commands: tx,
             waker,
             next_token: AtomicUsize::new(WAKER_TOKEN + 1),
-            bodies: crate::zmtp::bodies::BodyPool::new(),
+            bodies: super::bodies::BodyPool::new(),
         }),
     };
     let thread = IoThread {

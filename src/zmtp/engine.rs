@@ -124,7 +124,7 @@ impl Engine {
 
     /// Takes large frame bodies' buffers from `pool` and returns them there when the
     /// messages are dropped.
-    pub fn set_body_pool(&mut self, pool: std::sync::Arc<super::bodies::BodyPool>) {
+    pub fn set_body_pool(&mut self, pool: std::sync::Arc<dyn super::decoder::BodyBuffers>) {
         self.input.set_pool(pool);
     }
 

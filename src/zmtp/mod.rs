@@ -10,7 +10,6 @@
 //! READY exchange), [`decoder`] (the read buffer frames are sliced from), [`outbuf`] (the
 //! gather-write queue) and [`engine`] (the per-connection state machine tying them together).
 
-pub mod bodies;
 pub mod command;
 pub mod decoder;
 pub mod engine;

@@ -5,12 +5,12 @@ use std::io;
 use std::sync::Arc;
 
 use super::{Connection, Cx};
+use crate::io::bodies::BodyPool;
 use crate::io::{PeerMeta, SocketEvent};
 use crate::message::Message;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Notifier, PushError, pipe_with};
 use crate::transport::Stream;
-use crate::zmtp::bodies::BodyPool;
 use crate::zmtp::command::encode_subscription_message;
 use crate::zmtp::decoder::ReadTarget;
 use crate::zmtp::{Engine, Event, PeerInfo};

@@ -6,12 +6,12 @@
 //! the application has dropped, its pages still mapped. The pool is bounded in buffers and
 //! bytes, so what it keeps idle stays small next to what is in flight.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
 use crossbeam_queue::ArrayQueue;
 
-use super::decoder::LARGE_BODY;
+use crate::zmtp::decoder::{BodyBuffers, LARGE_BODY};
 
 /// Buffers the pool keeps at most.
 const SLOTS: usize = 16;
@@ -24,21 +24,18 @@ pub struct BodyPool {
     free: ArrayQueue<Vec<u8>>,
     /// Capacity held by `free`, in bytes.
     held: AtomicUsize,
-}
-
-impl Default for BodyPool {
-    fn default() -> Self {
-        BodyPool {
-            free: ArrayQueue::new(SLOTS),
-            held: AtomicUsize::new(0),
-        }
-    }
+    /// The pool itself, for the frames it lends to hand their buffers back to.
+    me: Weak<BodyPool>,
 }
 
 impl BodyPool {
     /// An empty pool.
     pub fn new() -> Arc<BodyPool> {
-        Arc::new(BodyPool::default())
+        Arc::new_cyclic(|me| BodyPool {
+            free: ArrayQueue::new(SLOTS),
+            held: AtomicUsize::new(0),
+            me: me.clone(),
+        })
     }
 
     /// An empty buffer with room for `len` bytes, if the pool has one. A buffer too small
@@ -68,16 +65,27 @@ impl BodyPool {
     }
 
     /// Bytes of capacity kept idle.
+    #[cfg(test)]
     pub fn held(&self) -> usize {
         self.held.load(Ordering::Relaxed)
     }
 
     /// Wraps a finished body so its buffer comes back here once the last reference drops.
-    pub fn frame(self: &Arc<Self>, buf: Vec<u8>) -> bytes::Bytes {
-        bytes::Bytes::from_owner(Recycled {
-            buf,
-            pool: self.clone(),
-        })
+    pub fn frame(&self, buf: Vec<u8>) -> bytes::Bytes {
+        match self.me.upgrade() {
+            Some(pool) => bytes::Bytes::from_owner(Recycled { buf, pool }),
+            None => bytes::Bytes::from(buf),
+        }
+    }
+}
+
+impl BodyBuffers for BodyPool {
+    fn take(&self, len: usize) -> Option<Vec<u8>> {
+        BodyPool::take(self, len)
+    }
+
+    fn frame(&self, buf: Vec<u8>) -> bytes::Bytes {
+        BodyPool::frame(self, buf)
     }
 }
 
