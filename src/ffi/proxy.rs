@@ -5,9 +5,10 @@ use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
 use super::guard;
+use super::send::send_whole;
 use super::socket::{FfiSocket, lookup};
 use super::wake::{Woke, readable, sleep_on};
-use crate::error::{Error, SendError};
+use crate::error::Error;
 use crate::message::Message;
 
 /// Messages moved per wake-up in each direction, so one busy side cannot starve the other.
@@ -40,24 +41,7 @@ fn take(sock: &FfiSocket) -> Result<Option<Message>, c_int> {
 /// Sends a whole message, blocking (interruptibly) as the socket's SNDTIMEO says.
 fn put(sock: &FfiSocket, msg: Message) -> Result<(), c_int> {
     let mut st = sock.lock()?;
-    let timeout = st.core.options.sndtimeo;
-    let mut slot = Some(msg);
-    sock.block(&mut st, false, timeout, |st| {
-        let Some(m) = slot.take() else {
-            return Ok(Some(()));
-        };
-        match st.core.send(m, true) {
-            Ok(()) => Ok(Some(())),
-            Err(SendError {
-                error: Error::Again,
-                message,
-            }) => {
-                slot = Some(message);
-                Ok(None)
-            }
-            Err(e) => Err(e.error.errno()),
-        }
-    })
+    send_whole(sock, &mut st, msg, false).map_err(|(e, _)| e)
 }
 
 /// Moves what `from` has to `to`; true if anything moved.

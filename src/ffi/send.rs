@@ -12,8 +12,9 @@ use bytes::Bytes;
 
 use super::guard;
 use super::msg::{self, zmq_msg_t};
-use super::socket::{can_send, lookup};
+use super::socket::{FfiSocket, SockState, can_send, lookup};
 use crate::error::{Error, SendError};
+use crate::message::Message;
 
 pub(crate) const ZMQ_DONTWAIT: c_int = 1;
 pub(crate) const ZMQ_SNDMORE: c_int = 2;
@@ -41,9 +42,34 @@ pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<u
     }
     let mut msg = std::mem::take(&mut st.outgoing);
     msg.push_back(frame);
+    match send_whole(&sock, &mut st, msg, flags & ZMQ_DONTWAIT != 0) {
+        Ok(()) => Ok(len),
+        Err((e, unsent)) => {
+            // A retryable failure keeps the message's earlier frames, so sending the last
+            // frame again completes it, as in libzmq; any other failure ends the message.
+            if (e == libc::EAGAIN || e == libc::EINTR)
+                && let Some(m) = unsent
+            {
+                let mut frames = m.into_frames();
+                frames.pop();
+                st.outgoing = frames.into_iter().collect();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Sends a whole message, waiting (interruptibly) up to SNDTIMEO unless `nonblocking`. On
+/// failure the message comes back when it was not sent, for the caller to keep.
+pub(crate) fn send_whole(
+    sock: &FfiSocket,
+    st: &mut SockState,
+    msg: Message,
+    nonblocking: bool,
+) -> Result<(), (c_int, Option<Message>)> {
     let timeout = st.core.options.sndtimeo;
     let mut slot = Some(msg);
-    let r = sock.block(&mut st, flags & ZMQ_DONTWAIT != 0, timeout, |st| {
+    let r = sock.block(st, nonblocking, timeout, |st| {
         let Some(m) = slot.take() else {
             return Ok(Some(()));
         };
@@ -59,21 +85,7 @@ pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<u
             Err(e) => Err(e.error.errno()),
         }
     });
-    match r {
-        Ok(()) => Ok(len),
-        Err(e) => {
-            // A retryable failure keeps the message's earlier frames, so sending the last
-            // frame again completes it, as in libzmq; any other failure ends the message.
-            if (e == libc::EAGAIN || e == libc::EINTR)
-                && let Some(m) = slot
-            {
-                let mut frames = m.into_frames();
-                frames.pop();
-                st.outgoing = frames.into_iter().collect();
-            }
-            Err(e)
-        }
-    }
+    r.map_err(|e| (e, slot))
 }
 
 /// A C buffer as a frame, copied.
