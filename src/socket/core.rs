@@ -111,6 +111,17 @@ impl SocketCore {
         self.dropped
     }
 
+    /// Acts on an option just changed. The new value is in `options` already: what the
+    /// socket reads on each call sees it at once, and each bind or connect snapshots it.
+    pub(crate) fn option_changed(&mut self, effect: crate::options::Effect) {
+        match effect {
+            crate::options::Effect::Now | crate::options::Effect::Attach => {}
+            // The high-water marks of pipes already made stay as they were made (libzmq
+            // 4.3 updates them); see the HWM item.
+            crate::options::Effect::Pipes => {}
+        }
+    }
+
     pub(super) fn link(&self) -> SocketLink {
         SocketLink {
             socket_id: self.id,

@@ -5,12 +5,12 @@
 mod capi;
 pub(crate) mod core;
 mod endpoints;
-mod macros;
+pub(crate) mod macros;
 mod pattern;
 mod pubsub_core;
 mod typed;
 
-pub(crate) use macros::{socket_common, socket_options, socket_recv, socket_send};
+pub(crate) use macros::{rust_option_accessors, socket_common, socket_recv, socket_send};
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
 
 use std::cell::RefCell;

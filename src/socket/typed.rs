@@ -3,7 +3,8 @@
 use std::cell::RefCell;
 
 use super::core::SocketCore;
-use super::{socket_common, socket_recv, socket_send};
+use super::{rust_option_accessors, socket_common, socket_recv, socket_send};
+use crate::options::codec;
 use crate::socket_type::SocketType;
 
 macro_rules! socket_struct {
@@ -104,45 +105,7 @@ socket_common!(Router, SocketType::Router);
 socket_send!(Router);
 socket_recv!(Router);
 
-macro_rules! socket_options_extra {
-    ($name:ident { $($(#[$doc:meta])* $field:ident, $setter:ident: $ty:ty;)* }) => {
-        impl $name {
-            super::socket_options! { $($(#[$doc])* $field, $setter: $ty;)* }
-        }
-    };
-}
-
-socket_options_extra!(Router {
-    /// ZMQ_ROUTER_MANDATORY: a message to an unknown peer fails with HostUnreachable, and
-    /// one to a full peer blocks, instead of being dropped (default false).
-    router_mandatory, set_router_mandatory: bool;
-    /// ZMQ_ROUTER_HANDOVER: a new peer with a routing id already in use takes it over
-    /// (default false: the newcomer is refused).
-    router_handover, set_router_handover: bool;
-    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default false).
-    probe_router, set_probe_router: bool;
-});
-
-socket_options_extra!(Dealer {
-    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default false).
-    probe_router, set_probe_router: bool;
-});
-
-socket_options_extra!(Req {
-    /// ZMQ_REQ_RELAXED: allow a new request before the last one's reply (default false).
-    req_relaxed, set_req_relaxed: bool;
-    /// ZMQ_REQ_CORRELATE: tag each request and accept only the matching reply (default
-    /// false).
-    req_correlate, set_req_correlate: bool;
-    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default false).
-    probe_router, set_probe_router: bool;
-});
-
-socket_options_extra!(XPub {
-    /// ZMQ_XPUB_VERBOSE: pass every subscribe message to the application, not only new
-    /// prefixes (default false).
-    xpub_verbose, set_xpub_verbose: bool;
-});
+crate::options::socket_option_table!(rust_option_accessors);
 
 impl Sub {
     /// Subscribes to messages whose first frame starts with `prefix` (ZMQ_SUBSCRIBE); the
