@@ -43,6 +43,7 @@ pub mod routing;
 mod signal;
 mod socket;
 pub mod socket_type;
+mod sys;
 mod transport;
 pub mod zmtp;
 

@@ -336,8 +336,7 @@ impl Connection {
             Endpoint::Tcp { host, port } => {
                 let addr = resolve_tcp(host, *port, self.link.options.ipv6)
                     .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
-                let s = tcp::connect(addr)?;
-                tcp::keepalive(&s, &self.link.options);
+                let s = tcp::connect(addr, &self.link.options)?;
                 Stream::Tcp(s)
             }
             Endpoint::Ipc(addr) => Stream::Ipc(ipc::connect(addr)?),

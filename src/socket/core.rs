@@ -203,7 +203,7 @@ impl SocketCore {
             if self.peers.capacity() > 4 * self.peers.len() + 16 {
                 self.peers.shrink_to_fit();
             }
-            crate::ffi::heap::trim();
+            crate::sys::heap::trim();
         }
     }
 

@@ -62,9 +62,11 @@ impl SocketCore {
         self.check_open()?;
         let bound = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp { host, port } => {
-                tcp::bind(&host, port, self.options.ipv6).map(|(l, ep)| (Listener::Tcp(l), ep))
+                tcp::bind(&host, port, &self.options).map(|(l, ep)| (Listener::Tcp(l), ep))
             }
-            Endpoint::Ipc(addr) => ipc::bind(&addr).map(|(l, ep)| (Listener::Ipc(l), ep)),
+            Endpoint::Ipc(addr) => {
+                ipc::bind(&addr, &self.options).map(|(l, ep)| (Listener::Ipc(l), ep))
+            }
             Endpoint::Inproc(name) => {
                 inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
                 self.endpoints.inproc_bound.push(endpoint.to_string());
