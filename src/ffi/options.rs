@@ -8,7 +8,6 @@ use std::ffi::{c_int, c_void};
 use super::guard;
 use super::socket::{FfiSocket, SockState, lookup};
 use crate::options::codec::{self, Codec, Input};
-use crate::socket_type::SocketType;
 
 pub(super) mod num {
     //! The options that are not values in the option table.
@@ -30,8 +29,11 @@ pub(super) mod num {
 fn set(sock: &FfiSocket, st: &mut SockState, option: c_int, v: Input<'_>) -> Result<(), c_int> {
     let kind = sock.kind;
     match option {
-        num::SUBSCRIBE if kind == SocketType::Sub => st.core.subscribe(v.unwrap_or(&[])),
-        num::UNSUBSCRIBE if kind == SocketType::Sub => st.core.unsubscribe(v.unwrap_or(&[])),
+        num::SUBSCRIBE => st.core.subscribe(v.unwrap_or(&[])).map_err(|e| e.errno())?,
+        num::UNSUBSCRIBE => st
+            .core
+            .unsubscribe(v.unwrap_or(&[]))
+            .map_err(|e| e.errno())?,
         num::IPV4ONLY => {
             let v4 = <codec::Flag as Codec<bool>>::decode(v).map_err(|e| e.errno())?;
             st.core.options.ipv6 = !v4;

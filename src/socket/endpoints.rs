@@ -222,8 +222,8 @@ impl SocketCore {
         if let Some((io, token)) = c.io {
             io.send(Command::Disconnect(token));
         }
-        if let Some(idx) = c.pipe_id.and_then(|id| self.peer_index(id)) {
-            self.remove_peer(idx);
+        if let Some(id) = c.pipe_id {
+            self.pattern.pipes().close_pipe(id);
         }
         Ok(())
     }

@@ -115,8 +115,7 @@ impl Sub {
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().subscribe(prefix.as_ref());
-        Ok(())
+        self.core.borrow_mut().subscribe(prefix.as_ref())
     }
 
     /// Drops one subscription to `prefix` (ZMQ_UNSUBSCRIBE).
@@ -124,8 +123,7 @@ impl Sub {
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().unsubscribe(prefix.as_ref());
-        Ok(())
+        self.core.borrow_mut().unsubscribe(prefix.as_ref())
     }
 }
 
@@ -133,14 +131,14 @@ impl Pub {
     /// How many messages were dropped because a subscriber was at its high-water mark
     /// (libzmq drops them silently; this counter makes the loss visible).
     pub fn dropped(&self) -> u64 {
-        self.core.borrow().dropped()
+        self.core.borrow_mut().dropped()
     }
 }
 
 impl XPub {
     /// How many messages were dropped because a subscriber was at its high-water mark.
     pub fn dropped(&self) -> u64 {
-        self.core.borrow().dropped()
+        self.core.borrow_mut().dropped()
     }
 }
 
@@ -148,6 +146,6 @@ impl Router {
     /// How many messages were dropped: unknown routing ids, or peers at their high-water
     /// mark, without ROUTER_MANDATORY.
     pub fn dropped(&self) -> u64 {
-        self.core.borrow().dropped()
+        self.core.borrow_mut().dropped()
     }
 }

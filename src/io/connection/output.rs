@@ -12,6 +12,7 @@ use crate::pipe::PipeEnd;
 use crate::routing::Trie;
 use crate::socket_type::SocketType;
 use crate::zmtp::Engine;
+use crate::zmtp::command::{Command, decode_subscription_message};
 
 /// Stop moving messages from the pipe into the engine past this many unwritten bytes, so a
 /// slow peer leaves its backlog in the pipe, where the high-water mark bounds it.
@@ -150,19 +151,20 @@ impl Connection {
 /// Sends what a SUB or XSUB queued: subscriptions in the form the peer's ZMTP version
 /// expects (the engine decides), remembered for the next reconnect; anything else as is.
 fn send_upstream(engine: &mut Engine, sent: &mut Trie, msg: &Message) {
-    let frames = msg.frames();
-    match frames {
-        [only] if matches!(only.first(), Some(0 | 1)) => {
-            let subscribe = only[0] == 1;
-            let topic = &only[1..];
-            if subscribe {
-                if !sent.contains(topic) {
-                    sent.add(topic);
-                }
-            } else {
-                sent.remove_all(topic);
+    let command = match msg.frames() {
+        [only] => decode_subscription_message(only),
+        _ => None,
+    };
+    match command {
+        Some(Command::Subscribe(topic)) => {
+            if !sent.contains(&topic) {
+                sent.add(&topic);
             }
-            engine.send_subscription(subscribe, topic);
+            engine.send_subscription(true, &topic);
+        }
+        Some(Command::Cancel(topic)) => {
+            sent.remove_all(&topic);
+            engine.send_subscription(false, &topic);
         }
         _ => engine.send(msg),
     }
