@@ -101,7 +101,11 @@ impl Pattern for Router {
     }
 
     fn peer_ready(&mut self, pipe_id: u64, peer_id: Bytes, o: &Options) {
-        if let Some(i) = self.peers.index_of(pipe_id) {
+        // A peer keeps the id it was first given (CONNECT_ROUTING_ID, or a generated one
+        // when its data came first), across reconnects too, as in libzmq.
+        if let Some(i) = self.peers.index_of(pipe_id)
+            && !self.peers.get(i).data.settled
+        {
             let peer = self.peers.take(i);
             let _ = self.settle(peer, peer_id, o);
         }
