@@ -176,7 +176,11 @@ macro_rules! socket_option_table {
             /// of the one it announces or a generated one.
             connect_routing_id / set_connect_routing_id:
                 ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
-                ZMQ_CONNECT_ROUTING_ID = 61, codec::ConnectId, on [Router], Now, wo;
+                ZMQ_CONNECT_ROUTING_ID = 61, codec::ConnectId, on [Router, Stream], Now, wo;
+            /// ZMQ_STREAM_NOTIFY: a STREAM socket receives an empty message from a peer when
+            /// it connects and when it disconnects (default true).
+            stream_notify / set_stream_notify: bool [bool] = true,
+                ZMQ_STREAM_NOTIFY = 73, codec::Flag, on [Stream], Attach, wo;
             /// ZMQ_REQ_CORRELATE: tag each request and accept only the matching reply
             /// (default false).
             req_correlate / set_req_correlate: bool [bool] = false,

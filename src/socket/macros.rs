@@ -102,7 +102,7 @@ macro_rules! socket_common {
 macro_rules! impl_on {
     (*, $body:tt) => {
         $crate::socket::macros::impl_on!(
-            [Pair, Pub, Sub, XPub, XSub, Push, Pull, Req, Rep, Dealer, Router],
+            [Pair, Pub, Sub, XPub, XSub, Push, Pull, Req, Rep, Dealer, Router, Stream],
             $body
         );
     };

@@ -9,7 +9,7 @@ mod pattern;
 mod typed;
 
 pub(crate) use macros::{rust_option_accessors, socket_common, socket_recv, socket_send};
-pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
+pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Stream, Sub, XPub, XSub};
 
 use std::cell::RefCell;
 

@@ -105,6 +105,16 @@ socket_common!(Router, SocketType::Router);
 socket_send!(Router);
 socket_recv!(Router);
 
+socket_struct!(
+    /// A STREAM socket: raw TCP, no ZMTP. A received message is `[peer id, bytes]`; an
+    /// empty body announces a peer's connection and its disconnection (STREAM_NOTIFY). A
+    /// sent `[peer id, bytes]` writes the bytes to that peer; an empty body closes it.
+    Stream
+);
+socket_common!(Stream, SocketType::Stream);
+socket_send!(Stream);
+socket_recv!(Stream);
+
 crate::options::socket_option_table!(rust_option_accessors);
 
 impl Sub {

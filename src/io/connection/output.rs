@@ -82,7 +82,12 @@ impl Connection {
     /// Lets the socket's thread write to the stream (once the handshake is done).
     pub(super) fn attach_direct(&mut self) {
         let kind = self.link.socket_type;
-        let subscriber = matches!(kind, SocketType::Sub | SocketType::XSub);
+        // Subscribers' messages are rewritten on the way; a raw (STREAM) connection frames
+        // nothing, and direct writes frame as ZMTP.
+        let subscriber = matches!(
+            kind,
+            SocketType::Sub | SocketType::XSub | SocketType::Stream
+        );
         if let (false, Some(direct), Some(stream)) = (subscriber, self.direct(), &self.stream) {
             direct.set_takes_small(!matches!(kind, SocketType::Pub | SocketType::XPub));
             let mut st = direct.lock();

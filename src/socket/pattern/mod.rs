@@ -13,6 +13,7 @@ mod publish;
 mod rep;
 mod req;
 mod router;
+mod stream;
 mod subscribe;
 
 use bytes::Bytes;
@@ -134,7 +135,17 @@ pub(crate) fn for_type(kind: SocketType) -> Box<dyn Pattern> {
         SocketType::XPub => Box::new(publish::Publish::new(true)),
         SocketType::Sub => Box::new(subscribe::Subscribe::new(false)),
         SocketType::XSub => Box::new(subscribe::Subscribe::new(true)),
+        SocketType::Stream => Box::new(stream::Stream::new()),
     }
+}
+
+/// A routing id generated for a peer that has none: a zero byte, then a counter (libzmq's
+/// form; ids starting with zero are reserved for these).
+fn generated_id(next: &mut u32) -> Bytes {
+    let mut id = vec![0u8];
+    id.extend_from_slice(&next.to_be_bytes());
+    *next = next.wrapping_add(1);
+    Bytes::from(id)
 }
 
 /// Sends an empty message to a new peer when ZMQ_PROBE_ROUTER asks for it.

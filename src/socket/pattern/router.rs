@@ -6,7 +6,7 @@
 use bytes::Bytes;
 
 use super::peers::{Peer, Peers};
-use super::{Attempt, Pattern, PipeSet, first_generated_id, probe};
+use super::{Attempt, Pattern, PipeSet, first_generated_id, generated_id, probe};
 use crate::error::Error;
 use crate::message::Message;
 use crate::options::Options;
@@ -48,10 +48,7 @@ impl Router {
     /// whose id is taken is turned away, unless ROUTER_HANDOVER gives it the id.
     fn settle(&mut self, mut peer: Peer<Identity>, announced: Bytes, o: &Options) -> Option<Bytes> {
         let id = if announced.is_empty() || announced[0] == 0 {
-            let mut id = vec![0u8];
-            id.extend_from_slice(&self.next_id.to_be_bytes());
-            self.next_id = self.next_id.wrapping_add(1);
-            Bytes::from(id)
+            generated_id(&mut self.next_id)
         } else {
             announced
         };
