@@ -1,10 +1,10 @@
 //! Sending: zmq_send, zmq_send_const, zmq_msg_send, zmq_sendmsg, zmq_sendiov.
 //!
 //! ferrozmq routes whole messages, so frames sent with ZMQ_SNDMORE wait in the handle and
-//! the whole message goes with its last frame. The first frame is still checked as libzmq
-//! checks it (EFSM out of turn, EHOSTUNREACH for an unknown ROUTER_MANDATORY peer); what
-//! C can see differ is that waiting at the high-water mark (EAGAIN, or blocking) happens
-//! at the last frame.
+//! the whole message goes with its last frame. The first frame is checked as libzmq checks
+//! it: EFSM out of turn, EHOSTUNREACH for an unknown ROUTER_MANDATORY peer, and waiting
+//! (or EAGAIN) until the message would fit under the high-water mark, so a multipart
+//! message is all or nothing.
 
 use std::ffi::{c_int, c_void};
 
@@ -33,9 +33,20 @@ pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<u
     }
     st.core.check_open().map_err(|e| e.errno())?;
     let len = frame.len();
-    if flags & ZMQ_SNDMORE != 0 {
+    let completes = st
+        .core
+        .frames_per_message()
+        .is_some_and(|n| st.outgoing.len() + 1 >= n);
+    if flags & ZMQ_SNDMORE != 0 && !completes {
         if st.outgoing.is_empty() {
             st.core.may_start(&frame).map_err(|e| e.errno())?;
+            // libzmq decides at the first frame whether the message fits: it waits (or
+            // refuses with EAGAIN) here, so the frames that follow always go through.
+            let timeout = st.core.options.sndtimeo;
+            let nonblocking = flags & ZMQ_DONTWAIT != 0;
+            sock.block(&mut st, nonblocking, timeout, |st| {
+                Ok(st.core.can_queue(&frame).then_some(()))
+            })?;
         }
         st.outgoing.push_back(frame);
         return Ok(len);

@@ -19,6 +19,18 @@ impl SocketCore {
         self.pattern.may_start(first_frame, &self.options)
     }
 
+    /// Whether a message starting with `first_frame` could be queued now (see
+    /// [`Pattern::can_queue`](super::pattern::Pattern::can_queue)).
+    pub(crate) fn can_queue(&mut self, first_frame: &[u8]) -> bool {
+        self.process_events();
+        self.pattern.can_queue(first_frame, &self.options)
+    }
+
+    /// How many frames make a message regardless of MORE flags, for types that fix it.
+    pub(crate) fn frames_per_message(&self) -> Option<usize> {
+        self.pattern.frames_per_message()
+    }
+
     /// The handshake metadata of the peer the last received message came from, if it
     /// sent any (tcp and ipc peers do; inproc ones do not, as in libzmq).
     pub(crate) fn last_meta(&mut self) -> Option<Arc<PeerMeta>> {

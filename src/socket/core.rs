@@ -183,6 +183,9 @@ impl SocketCore {
         self.reap();
         let peer_id = identified.then_some(routing_id);
         self.pattern.attach(pipe, peer_id, &self.options);
+        if let Some(id) = self.pattern.take_reported_id() {
+            self.options.routing_id = id;
+        }
     }
 
     /// A pipe made at connect completed a handshake: the pattern learns the peer's id.

@@ -179,6 +179,15 @@ impl Decoder {
         self.body = None;
     }
 
+    /// How many bytes of the peer's greeting have arrived (at most 64), refusing a
+    /// non-ZMTP-3 peer at the first wrong byte.
+    pub fn greeting_received(&mut self) -> Result<usize, ProtocolError> {
+        self.thaw();
+        let head = self.input.get(..GREETING_LEN).unwrap_or(&self.input);
+        greeting::check_partial(head)?;
+        Ok(head.len())
+    }
+
     /// Takes the peer's 64-byte greeting once it is all in, refusing a non-ZMTP-3 peer at
     /// the first wrong byte.
     pub fn take_greeting(&mut self) -> Result<Option<[u8; GREETING_LEN]>, ProtocolError> {

@@ -128,6 +128,8 @@ pub struct Engine {
     seen_input: usize,
     /// A raw connection's empty "connected" message went to the socket (or is not wanted).
     raw_announced: bool,
+    /// How much of our greeting is queued (it goes out in stages; see `greeting::staged`).
+    greeting_sent: usize,
 }
 
 impl Engine {
@@ -149,7 +151,7 @@ impl Engine {
         let state = if config.is_raw() {
             State::RawStart
         } else {
-            out.put_slice(&greeting::encode(null::MECHANISM, false));
+            out.put_slice(&greeting::encode(null::MECHANISM, false)[..greeting::staged(0)]);
             State::Greeting
         };
         let heartbeat = Heartbeat::new(
@@ -162,6 +164,7 @@ impl Engine {
             heartbeat,
             seen_input: 0,
             raw_announced: false,
+            greeting_sent: greeting::staged(0),
             config,
             state,
             out,
@@ -435,6 +438,12 @@ impl Engine {
 
     /// Consumes the peer's greeting once all 64 bytes are in; queues our READY after it.
     fn read_greeting(&mut self) -> Result<bool, ProtocolError> {
+        let due = greeting::staged(self.input.greeting_received()?);
+        if due > self.greeting_sent {
+            let ours = greeting::encode(null::MECHANISM, false);
+            self.out.put_slice(&ours[self.greeting_sent..due]);
+            self.greeting_sent = due;
+        }
         let Some(raw) = self.input.take_greeting()? else {
             return Ok(false);
         };

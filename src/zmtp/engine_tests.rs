@@ -32,7 +32,8 @@ fn events(e: &mut Engine, now: Instant) -> Vec<Event> {
 
 fn connected(a: EngineConfig, b: EngineConfig, now: Instant) -> (Engine, Engine) {
     let (mut a, mut b) = (Engine::new(a, now), Engine::new(b, now));
-    for _ in 0..2 {
+    // The greeting goes in stages (signature, major version, the rest), then READY.
+    for _ in 0..4 {
         pump(&mut a, &mut b);
         pump(&mut b, &mut a);
         for e in [&mut a, &mut b] {
@@ -67,11 +68,34 @@ fn greeting_with(byte: usize, value: u8) -> Vec<u8> {
 }
 
 #[test]
-fn new_engine_queues_exactly_its_greeting() {
-    let mut e = engine(SocketType::Pull, t0());
-    assert_eq!(e.outbuf().to_vec(), greeting::encode("NULL", false));
+fn new_engine_sends_its_greeting_in_libzmqs_three_stages() {
+    let now = t0();
+    let mut e = engine(SocketType::Pull, now);
+    let ours = greeting::encode("NULL", false);
+    let mut sent = e.outbuf().to_vec();
+    assert_eq!(sent, ours[..10], "the signature alone first");
     assert!(!e.is_ready() && !e.is_closed());
     assert_eq!(e.peer_minor(), None);
+    let theirs = greeting::encode("NULL", false);
+    let step = |bytes: &[u8], e: &mut Engine| {
+        let before = e.outbuf().len();
+        e.outbuf().advance(before);
+        e.handle_input(bytes);
+        assert!(e.poll_event(now).unwrap().is_none());
+        e.outbuf().to_vec()
+    };
+    assert!(
+        step(&theirs[..9], &mut e).is_empty(),
+        "nothing until the peer's signature"
+    );
+    sent = step(&theirs[9..10], &mut e);
+    assert_eq!(sent, ours[10..11], "then the major version");
+    sent = step(&theirs[10..11], &mut e);
+    assert_eq!(
+        sent,
+        ours[11..],
+        "then the rest, once the peer's major is in"
+    );
 }
 
 #[test]

@@ -75,6 +75,19 @@ pub fn encode(mechanism: &str, as_server: bool) -> [u8; GREETING_LEN] {
     g
 }
 
+/// How much of our greeting to have sent once `received` bytes of the peer's have arrived,
+/// as libzmq stages it: the 10-byte signature at once; the major version once the peer's
+/// signature is in; the rest once the peer's major version is in. A peer of another
+/// protocol version learns ours before it sees anything it could misread, and a raw TCP
+/// peer (a STREAM socket) sees the signature alone first, as libzmq's tests expect.
+pub fn staged(received: usize) -> usize {
+    match received {
+        0..=SIGNATURE_END_AT => MAJOR_AT,
+        MAJOR_AT => MINOR_AT,
+        _ => GREETING_LEN,
+    }
+}
+
 fn pad_mechanism(name: &str) -> [u8; MECHANISM_LEN] {
     let mut padded = [0u8; MECHANISM_LEN];
     for (dst, src) in padded.iter_mut().zip(name.bytes()) {

@@ -57,6 +57,25 @@ pub(crate) trait Pattern: Send {
         Ok(())
     }
 
+    /// Whether a message starting with `first` could be queued now, for callers that send
+    /// frame by frame: libzmq decides at the first frame whether a message fits (EAGAIN or
+    /// blocking there), so a multipart message is never refused half-way.
+    fn can_queue(&mut self, _first: &[u8], o: &Options) -> bool {
+        self.writable(o)
+    }
+
+    /// How many frames make a message when the caller's MORE flags say otherwise: a
+    /// STREAM message is a routing id and a body, whatever the flags (libzmq's rule).
+    fn frames_per_message(&self) -> Option<usize> {
+        None
+    }
+
+    /// The routing id the socket should report as ZMQ_ROUTING_ID after an attach, if the
+    /// pattern changed it (libzmq's STREAM reports the id it generated last).
+    fn take_reported_id(&mut self) -> Option<Bytes> {
+        None
+    }
+
     /// ZMQ_SUBSCRIBE, for the types that take it.
     fn subscribe(&mut self, _topic: &[u8], _o: &Options) -> Result<(), Error> {
         Err(Error::Invalid("no such option for this socket type"))

@@ -182,6 +182,18 @@ impl Pattern for Publish {
         true
     }
 
+    fn can_queue(&mut self, first: &[u8], o: &Options) -> bool {
+        if !(self.xpub && o.xpub_nodrop) {
+            return true;
+        }
+        self.drain(o);
+        let invert = o.invert_matching;
+        self.peers
+            .iter()
+            .filter(|p| p.data.subs.matches(first) != invert)
+            .all(|p| p.pipe.has_room())
+    }
+
     fn subscribe(&mut self, topic: &[u8], o: &Options) -> Result<(), Error> {
         if !self.xpub || !o.xpub_manual {
             return Err(Error::Invalid("no such option for this socket type"));

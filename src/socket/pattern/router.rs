@@ -171,6 +171,14 @@ impl Pattern for Router {
         !o.router_mandatory || self.peers.any_can_send()
     }
 
+    fn can_queue(&mut self, first: &[u8], o: &Options) -> bool {
+        // Without MANDATORY a message to a full or unknown peer is dropped, not refused.
+        !o.router_mandatory
+            || self
+                .find(first)
+                .is_some_and(|i| self.peers.get(i).pipe.has_room())
+    }
+
     fn may_start(&mut self, first: &[u8], o: &Options) -> Result<(), Error> {
         if o.router_mandatory && self.find(first).is_none() {
             return Err(Error::HostUnreachable);

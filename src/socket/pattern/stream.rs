@@ -17,6 +17,8 @@ pub(crate) struct Stream {
     /// Each peer with its routing id.
     peers: Peers<Bytes>,
     next_id: u32,
+    /// The id generated last, which libzmq reports as the socket's ZMQ_ROUTING_ID.
+    generated: Option<Bytes>,
 }
 
 impl Stream {
@@ -24,6 +26,7 @@ impl Stream {
         Stream {
             peers: Peers::default(),
             next_id: first_generated_id(),
+            generated: None,
         }
     }
 
@@ -37,7 +40,11 @@ impl Pattern for Stream {
         // A raw peer announces nothing: only a connect's CONNECT_ROUTING_ID names it.
         let id = match peer_id {
             Some(id) if !id.is_empty() => id,
-            _ => generated_id(&mut self.next_id),
+            _ => {
+                let id = generated_id(&mut self.next_id);
+                self.generated = Some(id.clone());
+                id
+            }
         };
         if self.find(&id).is_none() {
             self.peers.add(pipe, id);
@@ -82,10 +89,22 @@ impl Pattern for Stream {
 
     fn may_start(&mut self, first: &[u8], _o: &Options) -> Result<(), Error> {
         match self.find(first) {
-            Some(i) if !self.peers.get(i).pipe.can_send() => Err(Error::Again),
             Some(_) => Ok(()),
             None => Err(Error::HostUnreachable),
         }
+    }
+
+    fn can_queue(&mut self, first: &[u8], _o: &Options) -> bool {
+        self.find(first)
+            .is_some_and(|i| self.peers.get(i).pipe.has_room())
+    }
+
+    fn frames_per_message(&self) -> Option<usize> {
+        Some(2)
+    }
+
+    fn take_reported_id(&mut self) -> Option<Bytes> {
+        self.generated.take()
     }
 
     fn pipes(&mut self) -> &mut dyn PipeSet {
