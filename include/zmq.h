@@ -1,9 +1,12 @@
 /*
- * zmq.h for ferrozmq: the C interface of libzmq 4.3's stable API, written for ferrozmq.
+ * zmq.h for ferrozmq: libzmq 4.3's C interface, written for ferrozmq.
  *
- * Names, numbers, sizes and signatures match libzmq 4.3.4 so that programs and language
- * bindings built against libzmq compile against this header unchanged and run on
- * libferrozmq.so (or its libzmq.so.5 name) without recompiling.
+ * It declares the same set of macros (names and values), types (with libzmq's sizes and
+ * layouts) and functions as libzmq 4.3.4's own zmq.h, and nothing else: a binding is free
+ * to declare any other name itself (cppzmq declares zmq_event_t, for one), so every extra
+ * name here would be a program that compiles against libzmq and not against ferrozmq.
+ * tests/header_matches_libzmq.rs holds the two headers to that. Programs built against
+ * either header run on libferrozmq.so (or its libzmq.so.5 name) unchanged.
  *
  * Functions ferrozmq cannot honour yet fail the way a libzmq built without that feature
  * fails: -1 with errno ENOTSUP (see README, "C ABI and drop-in use").
@@ -21,6 +24,8 @@
 #define ZMQ_VERSION \
     ZMQ_MAKE_VERSION (ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH)
 
+/* The same four system headers as libzmq's zmq.h: programs written against libzmq may
+ * lean on them (errno values, size_t, FILE, uint8_t) without including them. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,12 +35,13 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__) && __GNUC__ >= 4
+#if (defined(__GNUC__) && __GNUC__ >= 4) || defined(__INTEL_COMPILER)
 #define ZMQ_EXPORT __attribute__ ((visibility ("default")))
 #else
 #define ZMQ_EXPORT
 #endif
 
+/* Says that <stdint.h>'s fixed-width types are available to callers. */
 #define ZMQ_DEFINED_STDINT 1
 
 /* ---- Error numbers -------------------------------------------------------------------
@@ -137,18 +143,22 @@ ZMQ_EXPORT int zmq_term (void *context_);
 ZMQ_EXPORT int zmq_ctx_destroy (void *context_);
 
 /* ---- Messages ------------------------------------------------------------------------
- * 64 opaque bytes, pointer-aligned: callers allocate it (often on the stack); only the
- * zmq_msg_* functions may look inside. */
+ * 64 opaque bytes: callers allocate it (often on the stack); only the zmq_msg_* functions
+ * may look inside. It is pointer-aligned wherever the compiler can be told so, because
+ * the library keeps pointers in it and some CPUs fault on a misaligned one. */
 typedef struct zmq_msg_t
 {
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_ARM64))
+    __declspec (align (8)) unsigned char _[64];
+#elif defined(_MSC_VER) \
+  && (defined(_M_IX86) || defined(_M_ARM_ARMV7VE) || defined(_M_ARM))
+    __declspec (align (4)) unsigned char _[64];
+#elif defined(__GNUC__) || defined(__INTEL_COMPILER) \
+  || (defined(__SUNPRO_C) && __SUNPRO_C >= 0x590) \
+  || (defined(__SUNPRO_CC) && __SUNPRO_CC >= 0x590)
     unsigned char _[64] __attribute__ ((aligned (sizeof (void *))));
 #else
-    union
-    {
-        unsigned char _[64];
-        void *align_;
-    } u_;
+    unsigned char _[64];
 #endif
 } zmq_msg_t;
 
@@ -280,9 +290,10 @@ ZMQ_EXPORT const char *zmq_msg_gets (const zmq_msg_t *msg_,
 #define ZMQ_CURVE 2
 #define ZMQ_GSSAPI 3
 
+/* Longest RADIO/DISH group name. */
 #define ZMQ_GROUP_MAX_LENGTH 255
 
-/* Older option names. */
+/* Older option names, and options libzmq has since retired but still numbers. */
 #define ZMQ_IDENTITY ZMQ_ROUTING_ID
 #define ZMQ_CONNECT_RID ZMQ_CONNECT_ROUTING_ID
 #define ZMQ_TCP_ACCEPT_FILTER 38
@@ -294,6 +305,8 @@ ZMQ_EXPORT const char *zmq_msg_gets (const zmq_msg_t *msg_,
 #define ZMQ_NOBLOCK ZMQ_DONTWAIT
 #define ZMQ_FAIL_UNROUTABLE ZMQ_ROUTER_MANDATORY
 #define ZMQ_ROUTER_BEHAVIOR ZMQ_ROUTER_MANDATORY
+
+/* A message property libzmq no longer answers. */
 #define ZMQ_SRCFD 2
 
 /* GSSAPI principal name types. */
@@ -302,8 +315,10 @@ ZMQ_EXPORT const char *zmq_msg_gets (const zmq_msg_t *msg_,
 #define ZMQ_GSSAPI_NT_KRB5_PRINCIPAL 2
 
 /* ---- Socket monitor events ------------------------------------------------------------
- * A monitor publishes two frames per event: 6 bytes (16-bit event number, then a 32-bit
- * value, both in host order), then the endpoint as a string. */
+ * A monitor publishes two frames per event: 6 bytes (a 16-bit event number, then a
+ * 32-bit value, both in host order and unaligned), then the endpoint as a string. There
+ * is deliberately no struct for the first frame: libzmq's header has none, and bindings
+ * (cppzmq among them) declare their own under the name zmq_event_t. */
 #define ZMQ_EVENT_CONNECTED 0x0001
 #define ZMQ_EVENT_CONNECT_DELAYED 0x0002
 #define ZMQ_EVENT_CONNECT_RETRIED 0x0004
@@ -316,12 +331,16 @@ ZMQ_EXPORT const char *zmq_msg_gets (const zmq_msg_t *msg_,
 #define ZMQ_EVENT_DISCONNECTED 0x0200
 #define ZMQ_EVENT_MONITOR_STOPPED 0x0400
 #define ZMQ_EVENT_ALL 0xFFFF
+/* Value: the errno that ended the handshake. */
 #define ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL 0x0800
+/* Value: unused. */
 #define ZMQ_EVENT_HANDSHAKE_SUCCEEDED 0x1000
+/* Value: one of the ZMQ_PROTOCOL_ERROR_* codes below. */
 #define ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL 0x2000
+/* Value: the ZAP status code (300, 400 or 500). */
 #define ZMQ_EVENT_HANDSHAKE_FAILED_AUTH 0x4000
 
-/* The value of HANDSHAKE_FAILED_PROTOCOL: which ZMTP or ZAP rule the peer broke. */
+/* Which ZMTP or ZAP rule the peer broke. */
 #define ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED 0x10000000
 #define ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND 0x10000001
 #define ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE 0x10000002
@@ -344,14 +363,6 @@ ZMQ_EXPORT const char *zmq_msg_gets (const zmq_msg_t *msg_,
 #define ZMQ_PROTOCOL_ERROR_ZAP_INVALID_METADATA 0x20000005
 #define ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED 0x30000000
 
-/* A decoded first monitor frame, for programs that want a struct rather than bytes.
- * Not the wire layout (that is 6 packed bytes); copy the fields out one by one. */
-typedef struct zmq_event_t
-{
-    uint16_t event;
-    int32_t value;
-} zmq_event_t;
-
 ZMQ_EXPORT void *zmq_socket (void *, int type_);
 ZMQ_EXPORT int zmq_close (void *s_);
 ZMQ_EXPORT int
@@ -368,8 +379,16 @@ zmq_send_const (void *s_, const void *buf_, size_t len_, int flags_);
 ZMQ_EXPORT int zmq_recv (void *s_, void *buf_, size_t len_, int flags_);
 ZMQ_EXPORT int zmq_socket_monitor (void *s_, const char *addr_, int events_);
 
-/* ---- Polling ------------------------------------------------------------------------- */
+/* ---- Polling -------------------------------------------------------------------------
+ * A socket's file descriptor as the platform spells it: Windows SOCKETs are unsigned and
+ * pointer-sized, everything else uses int. */
+#if defined(_WIN32) && defined(_WIN64)
+typedef unsigned __int64 zmq_fd_t;
+#elif defined(_WIN32)
+typedef unsigned int zmq_fd_t;
+#else
 typedef int zmq_fd_t;
+#endif
 
 #define ZMQ_POLLIN 1
 #define ZMQ_POLLOUT 2
@@ -458,6 +477,137 @@ typedef void (zmq_thread_fn) (void *);
 
 ZMQ_EXPORT void *zmq_threadstart (zmq_thread_fn *func_, void *arg_);
 ZMQ_EXPORT void zmq_threadclose (void *thread_);
+
+/* ---- DRAFT API ------------------------------------------------------------------------
+ * Declared only when the program defines ZMQ_BUILD_DRAFT_API, exactly as libzmq 4.3.4
+ * declares it, so that a program or binding probing for the draft API (cppzmq does) takes
+ * the same branches on both headers. ferrozmq's library exports none of these functions:
+ * a program that calls one fails to link, as it would against a libzmq built without the
+ * draft API. */
+#ifdef ZMQ_BUILD_DRAFT_API
+
+/* Socket types. */
+#define ZMQ_SERVER 12
+#define ZMQ_CLIENT 13
+#define ZMQ_RADIO 14
+#define ZMQ_DISH 15
+#define ZMQ_GATHER 16
+#define ZMQ_SCATTER 17
+#define ZMQ_DGRAM 18
+#define ZMQ_PEER 19
+#define ZMQ_CHANNEL 20
+
+/* Socket options. */
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#define ZMQ_LOOPBACK_FASTPATH 94
+#define ZMQ_METADATA 95
+#define ZMQ_MULTICAST_LOOP 96
+#define ZMQ_ROUTER_NOTIFY 97
+#define ZMQ_XPUB_MANUAL_LAST_VALUE 98
+#define ZMQ_SOCKS_USERNAME 99
+#define ZMQ_SOCKS_PASSWORD 100
+#define ZMQ_IN_BATCH_SIZE 101
+#define ZMQ_OUT_BATCH_SIZE 102
+#define ZMQ_WSS_KEY_PEM 103
+#define ZMQ_WSS_CERT_PEM 104
+#define ZMQ_WSS_TRUST_PEM 105
+#define ZMQ_WSS_HOSTNAME 106
+#define ZMQ_WSS_TRUST_SYSTEM 107
+#define ZMQ_ONLY_FIRST_SUBSCRIBE 108
+#define ZMQ_RECONNECT_STOP 109
+#define ZMQ_HELLO_MSG 110
+#define ZMQ_DISCONNECT_MSG 111
+#define ZMQ_PRIORITY 112
+
+/* Values of ZMQ_RECONNECT_STOP. */
+#define ZMQ_RECONNECT_STOP_CONN_REFUSED 0x1
+#define ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED 0x2
+#define ZMQ_RECONNECT_STOP_AFTER_DISCONNECT 0x3
+
+/* Context options. */
+#define ZMQ_ZERO_COPY_RECV 10
+
+ZMQ_EXPORT int zmq_ctx_set_ext (void *context_,
+                                int option_,
+                                const void *optval_,
+                                size_t optvallen_);
+ZMQ_EXPORT int zmq_ctx_get_ext (void *context_,
+                                int option_,
+                                void *optval_,
+                                size_t *optvallen_);
+
+ZMQ_EXPORT int zmq_join (void *s, const char *group);
+ZMQ_EXPORT int zmq_leave (void *s, const char *group);
+ZMQ_EXPORT uint32_t zmq_connect_peer (void *s_, const char *addr_);
+
+ZMQ_EXPORT int zmq_msg_set_routing_id (zmq_msg_t *msg, uint32_t routing_id);
+ZMQ_EXPORT uint32_t zmq_msg_routing_id (zmq_msg_t *msg);
+ZMQ_EXPORT int zmq_msg_set_group (zmq_msg_t *msg, const char *group);
+ZMQ_EXPORT const char *zmq_msg_group (zmq_msg_t *msg);
+ZMQ_EXPORT int
+zmq_msg_init_buffer (zmq_msg_t *msg_, const void *buf_, size_t size_);
+
+/* Message property names for zmq_msg_gets. */
+#define ZMQ_MSG_PROPERTY_ROUTING_ID "Routing-Id"
+#define ZMQ_MSG_PROPERTY_SOCKET_TYPE "Socket-Type"
+#define ZMQ_MSG_PROPERTY_USER_ID "User-Id"
+#define ZMQ_MSG_PROPERTY_PEER_ADDRESS "Peer-Address"
+
+/* Bits of ZMQ_ROUTER_NOTIFY. */
+#define ZMQ_NOTIFY_CONNECT 1
+#define ZMQ_NOTIFY_DISCONNECT 2
+
+/* The poller: sockets (thread-safe ones too) and file descriptors in one set. */
+#define ZMQ_HAVE_POLLER
+
+typedef struct zmq_poller_event_t
+{
+    void *socket;
+    zmq_fd_t fd;
+    void *user_data;
+    short events;
+} zmq_poller_event_t;
+
+ZMQ_EXPORT void *zmq_poller_new (void);
+ZMQ_EXPORT int zmq_poller_destroy (void **poller_p);
+ZMQ_EXPORT int zmq_poller_size (void *poller);
+ZMQ_EXPORT int
+zmq_poller_add (void *poller, void *socket, void *user_data, short events);
+ZMQ_EXPORT int zmq_poller_modify (void *poller, void *socket, short events);
+ZMQ_EXPORT int zmq_poller_remove (void *poller, void *socket);
+ZMQ_EXPORT int
+zmq_poller_wait (void *poller, zmq_poller_event_t *event, long timeout);
+ZMQ_EXPORT int zmq_poller_wait_all (void *poller,
+                                    zmq_poller_event_t *events,
+                                    int n_events,
+                                    long timeout);
+ZMQ_EXPORT int zmq_poller_fd (void *poller, zmq_fd_t *fd);
+
+ZMQ_EXPORT int
+zmq_poller_add_fd (void *poller, zmq_fd_t fd, void *user_data, short events);
+ZMQ_EXPORT int zmq_poller_modify_fd (void *poller, zmq_fd_t fd, short events);
+ZMQ_EXPORT int zmq_poller_remove_fd (void *poller, zmq_fd_t fd);
+
+ZMQ_EXPORT int zmq_socket_get_peer_state (void *socket,
+                                          const void *routing_id,
+                                          size_t routing_id_size);
+
+/* Monitor events of the versioned (64-bit) monitor. */
+#define ZMQ_EVENT_PIPES_STATS 0x10000
+
+#define ZMQ_CURRENT_EVENT_VERSION 1
+#define ZMQ_CURRENT_EVENT_VERSION_DRAFT 2
+
+/* Unparenthesised, as libzmq has it: a program's `x & ZMQ_EVENT_ALL_V2` must mean the
+ * same on both headers. */
+#define ZMQ_EVENT_ALL_V1 ZMQ_EVENT_ALL
+#define ZMQ_EVENT_ALL_V2 ZMQ_EVENT_ALL_V1 | ZMQ_EVENT_PIPES_STATS
+
+ZMQ_EXPORT int zmq_socket_monitor_versioned (
+  void *s_, const char *addr_, uint64_t events_, int event_version_, int type_);
+ZMQ_EXPORT int zmq_socket_monitor_pipes_stats (void *s);
+
+#endif /* ZMQ_BUILD_DRAFT_API */
 
 #undef ZMQ_EXPORT
 

@@ -43,6 +43,7 @@ pub mod routing;
 mod signal;
 mod socket;
 pub mod socket_type;
+mod sys;
 mod transport;
 pub mod zmtp;
 
@@ -59,6 +60,6 @@ pub use message::Message;
 pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};
 pub use poll::{PollItem, poll, proxy};
 pub use socket::{
-    Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Sub, XPub, XSub,
+    Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Stream, Sub, XPub, XSub,
 };
 pub use socket_type::SocketType;

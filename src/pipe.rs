@@ -201,6 +201,18 @@ impl PipeEnd {
         self.sent.get() - self.seen_taken.get() < hwm
     }
 
+    /// Whether a message would be admitted now. When not, the reader wakes this end once
+    /// the queue drains, as after a refused push (XPUB_NODROP checks every subscriber's
+    /// room before it sends to any).
+    pub fn has_room(&self) -> bool {
+        if self.can_send() {
+            return true;
+        }
+        self.shared.writer_blocked[self.side].store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        self.can_send()
+    }
+
     fn outgoing(&self) -> &SegQueue<Item> {
         &self.shared.queues[self.side]
     }

@@ -26,11 +26,13 @@ pub enum SocketType {
     XPub,
     /// Raw subscriber (ZMQ_XSUB, 10).
     XSub,
+    /// Raw TCP, no ZMTP (ZMQ_STREAM, 11).
+    Stream,
 }
 
 impl SocketType {
     /// Every socket type, in zmq.h order.
-    pub const ALL: [SocketType; 11] = [
+    pub const ALL: [SocketType; 12] = [
         SocketType::Pair,
         SocketType::Pub,
         SocketType::Sub,
@@ -42,6 +44,7 @@ impl SocketType {
         SocketType::Push,
         SocketType::XPub,
         SocketType::XSub,
+        SocketType::Stream,
     ];
 
     /// The number zmq.h gives this type (ZMQ_PAIR = 0 ... ZMQ_XSUB = 10).
@@ -58,6 +61,7 @@ impl SocketType {
             SocketType::Push => 8,
             SocketType::XPub => 9,
             SocketType::XSub => 10,
+            SocketType::Stream => 11,
         }
     }
 
@@ -80,6 +84,8 @@ impl SocketType {
             SocketType::Push => "PUSH",
             SocketType::XPub => "XPUB",
             SocketType::XSub => "XSUB",
+            // Never sent: a STREAM socket speaks no ZMTP.
+            SocketType::Stream => "STREAM",
         }
     }
 
@@ -105,7 +111,13 @@ impl SocketType {
             Router => matches!(peer, Req | Dealer | Router),
             Push => peer == Pull,
             Pull => peer == Push,
+            Stream => false,
         }
+    }
+
+    /// Whether this type's connections are raw bytes with no ZMTP (STREAM).
+    pub fn is_raw(self) -> bool {
+        self == SocketType::Stream
     }
 
     /// Whether READY from this type carries an Identity property (libzmq sends it for the
@@ -137,7 +149,7 @@ mod tests {
                 Some(t)
             );
         }
-        assert_eq!(SocketType::from_number(11), None);
+        assert_eq!(SocketType::from_number(12), None);
         assert_eq!(SocketType::from_wire_name(b"push"), None);
     }
 

@@ -4,76 +4,66 @@
 use std::ffi::{c_int, c_void};
 
 use super::guard;
-use super::options::{ms_or, num, secs_or_default, to_ms};
+use super::options::num;
 use super::socket::{FfiSocket, SockState, lookup};
-use crate::socket_type::SocketType;
+use crate::options::codec::Raw;
 
 const ZMQ_POLLIN: c_int = 1;
 const ZMQ_POLLOUT: c_int = 2;
 
-/// An option value to hand back to C.
+/// An option value to hand back to C, with libzmq's rule for the caller's buffer size.
 enum Out {
-    Int(c_int),
-    I64(i64),
-    Bytes(Vec<u8>),
-    /// A string, written with its NUL (LAST_ENDPOINT).
-    Str(String),
+    /// The buffer must be exactly this size (libzmq's per-socket options: ints, int64s).
+    Exact(Vec<u8>),
+    /// The buffer must be at least this size; the rest is zeroed and the length set to
+    /// this size (RCVMORE, EVENTS, FD, THREAD_SAFE, strings and binary values).
+    AtLeast(Vec<u8>),
 }
 
-/// Reads one option.
+fn int_at_least(v: c_int) -> Out {
+    Out::AtLeast(v.to_ne_bytes().to_vec())
+}
+
+impl From<Raw> for Out {
+    fn from(raw: Raw) -> Out {
+        match raw {
+            Raw::Int(v) => Out::Exact(v.to_ne_bytes().to_vec()),
+            Raw::I64(v) => Out::Exact(v.to_ne_bytes().to_vec()),
+            Raw::U64(v) => Out::Exact(v.to_ne_bytes().to_vec()),
+            Raw::Bytes(b) => Out::AtLeast(b.to_vec()),
+            Raw::Str(s) => {
+                let mut b = s.into_bytes();
+                b.push(0);
+                Out::AtLeast(b)
+            }
+        }
+    }
+}
+
+/// Reads one option: the socket's own state here, the rest from the option table.
 fn get(sock: &FfiSocket, st: &mut SockState, option: c_int) -> Result<Out, c_int> {
     let kind = sock.kind;
-    let o = &st.core.options;
-    let flag = |b: bool| Out::Int(c_int::from(b));
-    let count = |n: usize| Out::Int(c_int::try_from(n).unwrap_or(c_int::MAX));
+    let exact = |v: c_int| Out::Exact(v.to_ne_bytes().to_vec());
     Ok(match option {
-        num::SNDHWM => count(o.sndhwm),
-        num::RCVHWM => count(o.rcvhwm),
-        num::LINGER => Out::Int(ms_or(o.linger, -1)),
-        num::SNDTIMEO => Out::Int(ms_or(o.sndtimeo, -1)),
-        num::RCVTIMEO => Out::Int(ms_or(o.rcvtimeo, -1)),
-        num::RECONNECT_IVL => Out::Int(ms_or(o.reconnect_ivl, -1)),
-        num::RECONNECT_IVL_MAX => Out::Int(to_ms(o.reconnect_ivl_max)),
-        num::MAXMSGSIZE => Out::I64(
-            o.maxmsgsize
-                .map_or(-1, |n| n.try_into().unwrap_or(i64::MAX)),
-        ),
-        num::HANDSHAKE_IVL => Out::Int(ms_or(o.handshake_ivl, 0)),
-        num::IPV6 => flag(o.ipv6),
-        num::IPV4ONLY => flag(!o.ipv6),
-        num::IMMEDIATE => flag(o.immediate),
-        num::CONFLATE => flag(o.conflate),
-        num::HEARTBEAT_IVL => Out::Int(ms_or(o.heartbeat_ivl, 0)),
-        num::HEARTBEAT_TTL => Out::Int(ms_or(o.heartbeat_ttl, 0)),
-        num::HEARTBEAT_TIMEOUT => Out::Int(ms_or(o.heartbeat_timeout, -1)),
-        num::CONNECT_TIMEOUT => Out::Int(ms_or(o.connect_timeout, 0)),
-        num::TCP_KEEPALIVE => Out::Int(o.tcp_keepalive.map_or(-1, c_int::from)),
-        num::TCP_KEEPALIVE_IDLE => Out::Int(secs_or_default(o.tcp_keepalive_idle)),
-        num::TCP_KEEPALIVE_INTVL => Out::Int(secs_or_default(o.tcp_keepalive_intvl)),
-        num::TCP_KEEPALIVE_CNT => Out::Int(
-            o.tcp_keepalive_cnt
-                .map_or(-1, |n| c_int::try_from(n).unwrap_or(c_int::MAX)),
-        ),
-        num::ROUTING_ID => Out::Bytes(o.routing_id.to_vec()),
-        num::ROUTER_MANDATORY if kind == SocketType::Router => flag(o.router_mandatory),
-        num::ROUTER_HANDOVER if kind == SocketType::Router => flag(o.router_handover),
-        num::PROBE_ROUTER => flag(o.probe_router),
-        num::REQ_RELAXED if kind == SocketType::Req => flag(o.req_relaxed),
-        num::REQ_CORRELATE if kind == SocketType::Req => flag(o.req_correlate),
-        num::XPUB_VERBOSE if kind == SocketType::XPub => flag(o.xpub_verbose),
-        num::TYPE => Out::Int(kind.number()),
-        num::RCVMORE => flag(st.rcvmore),
-        num::MECHANISM => Out::Int(0),
-        num::THREAD_SAFE => Out::Int(0),
-        num::LAST_ENDPOINT => Out::Str(st.core.last_endpoint().unwrap_or_default()),
-        num::FD => Out::Int(sock.export_fd()),
+        num::TYPE => exact(kind.number()),
+        num::IPV4ONLY => exact(c_int::from(!st.core.options.ipv6)),
+        num::MECHANISM => exact(0),
+        num::RCVMORE => int_at_least(c_int::from(st.rcvmore)),
+        num::THREAD_SAFE => int_at_least(0),
+        num::LAST_ENDPOINT => Raw::Str(st.core.last_endpoint().unwrap_or_default()).into(),
+        num::FD => int_at_least(sock.export_fd()),
         num::EVENTS => {
             st.core.check_open().map_err(|e| e.errno())?;
             // Reset the edge first: a change from here on makes ZMQ_FD readable again.
             sock.wake.drain();
-            Out::Int(events(st))
+            int_at_least(events(st))
         }
-        _ => return Err(libc::EINVAL),
+        _ => st
+            .core
+            .options
+            .get_c(kind, option)
+            .map_err(|e| e.errno())?
+            .into(),
     })
 }
 
@@ -108,34 +98,25 @@ pub extern "C" fn zmq_getsockopt(
             let mut st = sock.lock()?;
             get(&sock, &mut st, option)?
         };
-        let bytes: Vec<u8> = match out {
-            Out::Int(v) => {
-                if room < 4 {
-                    return Err(libc::EINVAL);
-                }
-                v.to_ne_bytes().to_vec()
+        // The bytes to write (zero-padded to the buffer for AtLeast, as libzmq pads) and
+        // the length to report.
+        let (bytes, used) = match out {
+            Out::Exact(b) if b.len() == room => {
+                let used = b.len();
+                (b, used)
             }
-            Out::I64(v) => {
-                if room < 8 {
-                    return Err(libc::EINVAL);
-                }
-                v.to_ne_bytes().to_vec()
+            Out::AtLeast(mut b) if b.len() <= room => {
+                let used = b.len();
+                b.resize(room, 0);
+                (b, used)
             }
-            Out::Bytes(b) => b,
-            Out::Str(s) => {
-                let mut b = s.into_bytes();
-                b.push(0);
-                b
-            }
+            _ => return Err(libc::EINVAL),
         };
-        if bytes.len() > room {
-            return Err(libc::EINVAL);
-        }
-        // SAFETY: `value` has `room` writable bytes (C's contract), and `bytes.len() <= room`;
+        // SAFETY: `value` has `room` writable bytes (C's contract), and `bytes.len() == room`;
         // `len` is non-NULL.
         unsafe {
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), value.cast::<u8>(), bytes.len());
-            *len = bytes.len();
+            *len = used;
         }
         Ok(0)
     })
@@ -147,6 +128,8 @@ mod tests {
     use crate::ffi::ctx::{zmq_ctx_new, zmq_ctx_term};
     use crate::ffi::options::zmq_setsockopt;
     use crate::ffi::socket::{zmq_close, zmq_socket};
+
+    const ROUTING_ID: c_int = 5;
 
     fn set_int(s: *mut c_void, option: c_int, v: c_int) -> c_int {
         zmq_setsockopt(s, option, (&raw const v).cast(), 4)
@@ -164,27 +147,42 @@ mod tests {
     fn every_int_option_reads_back_what_was_set_including_libzmq_sentinels() {
         let ctx = zmq_ctx_new();
         let s = zmq_socket(ctx, 5);
+        // (ZMQ number, values): SNDHWM, RCVHWM, LINGER, SNDTIMEO, RCVTIMEO, RECONNECT_IVL,
+        // RECONNECT_IVL_MAX, HANDSHAKE_IVL, IPV6, IMMEDIATE, CONFLATE, HEARTBEAT_IVL,
+        // HEARTBEAT_TTL, HEARTBEAT_TIMEOUT, CONNECT_TIMEOUT, TCP_KEEPALIVE(_IDLE, _INTVL,
+        // _CNT), SNDBUF, RCVBUF, BACKLOG, TOS, RATE, RECOVERY_IVL, MULTICAST_HOPS,
+        // TCP_MAXRT, MULTICAST_MAXTPDU, USE_FD, INVERT_MATCHING.
         let cases: &[(c_int, &[c_int])] = &[
-            (num::SNDHWM, &[0, 5]),
-            (num::RCVHWM, &[0, 6]),
-            (num::LINGER, &[-1, 0, 7]),
-            (num::SNDTIMEO, &[-1, 0, 8]),
-            (num::RCVTIMEO, &[-1, 0, 9]),
-            (num::RECONNECT_IVL, &[-1, 10]),
-            (num::RECONNECT_IVL_MAX, &[0, 11]),
-            (num::HANDSHAKE_IVL, &[0, 12]),
-            (num::IPV6, &[1, 0]),
-            (num::IMMEDIATE, &[1, 0]),
-            (num::CONFLATE, &[1, 0]),
-            (num::PROBE_ROUTER, &[1, 0]),
-            (num::HEARTBEAT_IVL, &[0, 13]),
-            (num::HEARTBEAT_TTL, &[0, 1400]),
-            (num::HEARTBEAT_TIMEOUT, &[-1, 15]),
-            (num::CONNECT_TIMEOUT, &[0, 16]),
-            (num::TCP_KEEPALIVE, &[-1, 0, 1]),
-            (num::TCP_KEEPALIVE_IDLE, &[-1, 17]),
-            (num::TCP_KEEPALIVE_INTVL, &[-1, 18]),
-            (num::TCP_KEEPALIVE_CNT, &[-1, 19]),
+            (23, &[0, 5]),
+            (24, &[0, 6]),
+            (17, &[-1, 0, 7]),
+            (28, &[-1, 0, 8]),
+            (27, &[-1, 0, 9]),
+            (18, &[-1, 10]),
+            (21, &[0, 11]),
+            (66, &[0, 12]),
+            (42, &[1, 0]),
+            (39, &[1, 0]),
+            (54, &[1, 0]),
+            (75, &[0, 13]),
+            (76, &[0, 1400, 6_553_500]),
+            (77, &[0, 15]),
+            (79, &[0, 16]),
+            (34, &[-1, 0, 1]),
+            (36, &[-1, 17]),
+            (37, &[-1, 18]),
+            (35, &[-1, 19]),
+            (11, &[-1, 0, 65536]),
+            (12, &[-1, 0, 65536]),
+            (19, &[0, 500]),
+            (57, &[0, 0x28]),
+            (8, &[1, 2000]),
+            (9, &[0, 20]),
+            (25, &[1, 3]),
+            (80, &[0, 21]),
+            (84, &[1, 9000]),
+            (89, &[-1, 3]),
+            (74, &[1, 0]),
         ];
         for (option, values) in cases {
             for v in *values {
@@ -192,21 +190,51 @@ mod tests {
                 assert_eq!(get_int(s, *option), *v, "get {option}");
             }
         }
-        assert_eq!(set_int(s, num::HEARTBEAT_TTL, 1450), 0);
-        assert_eq!(
-            get_int(s, num::HEARTBEAT_TTL),
-            1400,
-            "whole tenths, as ZMTP sends"
-        );
+        assert_eq!(set_int(s, 76, 1450), 0);
+        assert_eq!(get_int(s, 76), 1400, "whole tenths, as ZMTP sends");
+        assert_eq!(set_int(s, 76, 6_553_600), -1, "past 65535 tenths");
         assert_eq!(get_int(s, num::IPV4ONLY), 1);
         assert_eq!(get_int(s, num::TYPE), 5);
-        assert_eq!(set_int(s, num::LINGER, -2), -1);
-        assert_eq!(set_int(s, num::IPV6, 2), -1);
+        assert_eq!(set_int(s, 17, -2), -1);
+        assert_eq!(set_int(s, 42, 2), -1);
+        assert_eq!(set_int(s, 11, -2), -1);
+        assert_eq!(set_int(s, 33, 1), -1, "DEALER has no ROUTER_MANDATORY");
+        assert_eq!(set_int(s, 51, 1), 0, "DEALER takes PROBE_ROUTER");
+        let mut v: c_int = 0;
+        let mut len = 4usize;
         assert_eq!(
-            set_int(s, num::ROUTER_MANDATORY, 1),
+            zmq_getsockopt(s, 51, (&raw mut v).cast(), &mut len),
             -1,
-            "DEALER has no mandatory"
+            "socket-type switches are write-only, as in libzmq"
         );
+        assert_eq!(zmq_close(s), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+
+    #[test]
+    fn ints_need_exact_buffers_but_rcvmore_fills_a_larger_one_as_libzmq_does() {
+        let ctx = zmq_ctx_new();
+        let s = zmq_socket(ctx, 2);
+        let mut wide: i64 = -1;
+        let mut len = 8usize;
+        assert_eq!(
+            zmq_getsockopt(s, num::RCVMORE, (&raw mut wide).cast(), &mut len),
+            0
+        );
+        assert_eq!((wide, len), (0, 4));
+        let mut len = 8usize;
+        assert_eq!(zmq_getsockopt(s, 23, (&raw mut wide).cast(), &mut len), -1);
+        let mut max: i64 = 0;
+        let mut len = 8usize;
+        assert_eq!(zmq_getsockopt(s, 22, (&raw mut max).cast(), &mut len), 0);
+        assert_eq!(max, -1);
+        let mut affinity: u64 = 9;
+        let mut len = 8usize;
+        assert_eq!(
+            zmq_getsockopt(s, 4, (&raw mut affinity).cast(), &mut len),
+            0
+        );
+        assert_eq!(affinity, 0);
         assert_eq!(zmq_close(s), 0);
         assert_eq!(zmq_ctx_term(ctx), 0);
     }
@@ -215,7 +243,7 @@ mod tests {
     fn routing_ids_are_one_to_255_bytes_not_starting_with_zero() {
         let ctx = zmq_ctx_new();
         let s = zmq_socket(ctx, 5);
-        let set = |v: &[u8]| zmq_setsockopt(s, num::ROUTING_ID, v.as_ptr().cast(), v.len());
+        let set = |v: &[u8]| zmq_setsockopt(s, ROUTING_ID, v.as_ptr().cast(), v.len());
         assert_eq!(set(b""), -1);
         assert_eq!(set(b"\0abc"), -1);
         assert_eq!(set(&[b'x'; 256]), -1);
@@ -223,7 +251,7 @@ mod tests {
         let mut buf = [0u8; 255];
         let mut len = buf.len();
         assert_eq!(
-            zmq_getsockopt(s, num::ROUTING_ID, buf.as_mut_ptr().cast(), &mut len),
+            zmq_getsockopt(s, ROUTING_ID, buf.as_mut_ptr().cast(), &mut len),
             0
         );
         assert_eq!(&buf[..len], b"worker-1");

@@ -14,7 +14,6 @@
 mod ctx;
 mod errno;
 mod getsockopt;
-pub(crate) mod heap;
 mod monitor;
 mod msg;
 mod options;

@@ -294,6 +294,11 @@ impl Connection {
             loss_event(&self.label, fd, connecting, handshaken, &reason)
         });
         self.flush_best_effort();
+        if self.handshaken && self.link.options.stream_notify && self.link.socket_type.is_raw() {
+            // STREAM_NOTIFY: an empty message tells the socket this peer went away.
+            self.deliver(Message::single(bytes::Bytes::new()));
+            self.wake_socket();
+        }
         self.deregister(cx.registry);
         self.detach_direct();
         self.stream = None;
@@ -336,8 +341,7 @@ impl Connection {
             Endpoint::Tcp { host, port } => {
                 let addr = resolve_tcp(host, *port, self.link.options.ipv6)
                     .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
-                let s = tcp::connect(addr)?;
-                tcp::keepalive(&s, &self.link.options);
+                let s = tcp::connect(addr, &self.link.options)?;
                 Stream::Tcp(s)
             }
             Endpoint::Ipc(addr) => Stream::Ipc(ipc::connect(addr)?),
@@ -427,5 +431,6 @@ fn engine_config(link: &SocketLink) -> EngineConfig {
     config.heartbeat_ivl = o.heartbeat_ivl;
     config.heartbeat_ttl = o.heartbeat_ttl;
     config.heartbeat_timeout = o.heartbeat_timeout;
+    config.raw_notify = o.stream_notify;
     config
 }

@@ -135,7 +135,7 @@ impl IoThread {
                 if self.conns.capacity() > 4 * self.conns.len() + 64 {
                     self.conns.shrink_to_fit();
                 }
-                crate::ffi::heap::trim();
+                crate::sys::heap::trim();
                 self.closed_since_trim = 0;
             }
             if self.shutting_down && self.conns.is_empty() {
@@ -219,15 +219,12 @@ impl IoThread {
             let Some(entry) = self.listeners.get(&token) else {
                 return;
             };
-            match entry.listener.accept() {
+            match entry.listener.accept(&entry.link.options) {
                 Ok(stream) => {
                     let link = entry.link.clone();
                     let label = entry.label.clone();
                     let t = self.handle.token();
                     let now = Instant::now();
-                    if let crate::transport::Stream::Tcp(s) = &stream {
-                        crate::transport::tcp::keepalive(s, &link.options);
-                    }
                     let fd = stream.fd();
                     link.state.emit(|| {
                         Some(MonitorEvent::Accepted {

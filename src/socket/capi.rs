@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use super::core::SocketCore;
-use super::pattern::PatternState;
 use crate::error::Error;
 use crate::io::PeerMeta;
 use crate::monitor::{Monitor, MonitorSink};
@@ -17,37 +16,21 @@ impl SocketCore {
     /// names no peer.
     pub(crate) fn may_start(&mut self, first_frame: &[u8]) -> Result<(), Error> {
         self.process_events();
-        match &self.pattern {
-            PatternState::Req { awaiting, .. }
-                if awaiting.is_some() && !self.options.req_relaxed =>
-            {
-                Err(Error::State)
-            }
-            PatternState::Rep { reply_to: None } => Err(Error::State),
-            PatternState::Router { .. }
-                if self.options.router_mandatory
-                    && !self
-                        .peers
-                        .iter()
-                        .any(|p| p.identified && p.routing_id == first_frame) =>
-            {
-                Err(Error::HostUnreachable)
-            }
-            _ => Ok(()),
-        }
+        self.pattern.may_start(first_frame, &self.options)
     }
 
     /// The handshake metadata of the peer the last received message came from, if it
     /// sent any (tcp and ipc peers do; inproc ones do not, as in libzmq).
-    pub(crate) fn last_meta(&self) -> Option<Arc<PeerMeta>> {
-        self.peer_meta.get(&self.last_from).cloned()
+    pub(crate) fn last_meta(&mut self) -> Option<Arc<PeerMeta>> {
+        let from = self.pattern.pipes().last_from();
+        self.peer_meta.get(&from).cloned()
     }
 
     /// Records a peer's handshake metadata, for the pipes the pattern kept (a PAIR's second
     /// peer, a ROUTER's duplicate id are turned away and forgotten).
     pub(super) fn note_meta(&mut self, pipe_id: u64, meta: Option<Arc<PeerMeta>>) {
         match meta {
-            Some(meta) if self.peer_index(pipe_id).is_some() => {
+            Some(meta) if self.pattern.pipes().has_pipe(pipe_id) => {
                 self.peer_meta.insert(pipe_id, meta);
             }
             _ => {

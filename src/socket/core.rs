@@ -1,5 +1,6 @@
 //! The machinery every socket type shares: pipes to peers, events from the I/O threads,
-//! blocking with timeouts, close. Per-pattern routing lives in `pattern` and `pubsub`.
+//! blocking with timeouts, options, close. What each socket type does with messages lives
+//! in `pattern`, one module per type; the core never asks which type it is.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,37 +11,16 @@ use bytes::Bytes;
 use crossbeam_channel::Receiver;
 
 use super::endpoints::Endpoints;
-use super::pattern::PatternState;
+use super::pattern::{self, Attempt, Pattern};
 use crate::context::Context;
 use crate::error::{Error, Result, SendError};
 use crate::io::{Command, EventSender, PeerMeta, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
 use crate::pipe::PipeEnd;
-use crate::routing::{FairQueue, LoadBalancer, Trie};
 use crate::signal::Signal;
 use crate::socket_type::SocketType;
 use crate::transport::inproc::{self, InprocPeer};
-
-/// A pipe to one peer, with what the socket knows of that peer.
-pub(crate) struct Peer {
-    pub pipe: PipeEnd,
-    /// ROUTER: the id messages to this peer are addressed with; others: the id it announced.
-    pub routing_id: Bytes,
-    /// ROUTER: whether `routing_id` is settled (a pipe made at connect learns it later).
-    pub identified: bool,
-    /// PUB and XPUB: what this peer subscribed to.
-    pub subscriptions: Trie,
-}
-
-/// What a single non-blocking send attempt came to.
-pub(crate) enum Attempt {
-    Sent,
-    /// Nothing could take it now; the message comes back for the next try.
-    WouldBlock(Message),
-    /// It can never go (wrong state, unroutable); no point blocking.
-    Failed(Error, Message),
-}
 
 /// The state behind every typed socket; lives in a `RefCell` (sockets are `Send`, not
 /// `Sync`, as libzmq sockets are not thread-safe).
@@ -56,19 +36,13 @@ pub struct SocketCore {
     /// Set when an event was sent; see [`EventSender`].
     events_pending: Arc<AtomicBool>,
     pub(super) state: Arc<SocketState>,
-    pub(crate) peers: Vec<Peer>,
-    pub(super) lb: LoadBalancer,
-    pub(super) fq: FairQueue,
-    pub(super) pattern: PatternState,
+    /// The socket type's rules, with its pipes.
+    pub(super) pattern: Box<dyn Pattern>,
     pub(super) endpoints: Endpoints,
     /// A message taken early to answer a readiness query; the next receive returns it.
     pub(super) lookahead: Option<Message>,
-    /// Messages a PUB, XPUB or ROUTER dropped for peers at their high-water mark.
-    pub(super) dropped: u64,
     /// Handshake metadata of peers, by pipe id (message properties for the C ABI).
     pub(super) peer_meta: HashMap<u64, Arc<PeerMeta>>,
-    /// The pipe the last received message came from.
-    pub(super) last_from: u64,
 }
 
 impl SocketCore {
@@ -89,15 +63,10 @@ impl SocketCore {
             events_rx,
             events_pending,
             state: Arc::new(SocketState::default()),
-            peers: Vec::new(),
-            lb: LoadBalancer::new(),
-            fq: FairQueue::new(),
-            pattern: PatternState::new(kind),
+            pattern: pattern::for_type(kind),
             endpoints: Endpoints::default(),
             lookahead: None,
-            dropped: 0,
             peer_meta: HashMap::new(),
-            last_from: 0,
         })
     }
 
@@ -107,8 +76,19 @@ impl SocketCore {
     }
 
     /// How many messages were dropped for peers at their high-water mark.
-    pub(crate) fn dropped(&self) -> u64 {
-        self.dropped
+    pub(crate) fn dropped(&mut self) -> u64 {
+        self.pattern.pipes().dropped()
+    }
+
+    /// Acts on an option just changed. The new value is in `options` already: what the
+    /// socket reads on each call sees it at once, and each bind or connect snapshots it.
+    pub(crate) fn option_changed(&mut self, effect: crate::options::Effect) {
+        match effect {
+            crate::options::Effect::Now | crate::options::Effect::Attach => {}
+            // The high-water marks of pipes already made stay as they were made (libzmq
+            // 4.3 updates them); see the HWM item.
+            crate::options::Effect::Pipes => {}
+        }
     }
 
     pub(super) fn link(&self) -> SocketLink {
@@ -177,38 +157,73 @@ impl SocketCore {
 
     /// Drops pipes whose peer is gone and who have nothing left to read.
     pub(super) fn reap(&mut self) {
-        let before = self.peers.len();
-        let mut i = 0;
-        while i < self.peers.len() {
-            let p = &self.peers[i].pipe;
-            if p.is_peer_gone() && !p.has_input() {
-                self.remove_peer(i);
-            } else {
-                i += 1;
-            }
+        self.pattern.pipes().reap();
+        self.forget_removed();
+    }
+
+    /// Forgets the metadata of peers whose pipes the pattern removed, and gives memory back
+    /// to the system once many were freed (see sys::heap). Called on the slow paths only:
+    /// reaping, taking in events, and before a call blocks.
+    pub(super) fn forget_removed(&mut self) {
+        let removed = self.pattern.pipes().take_removed();
+        if removed.is_empty() {
+            return;
         }
-        if before - self.peers.len() >= 32 {
-            // Many peers' pipes were freed: give the pages back (see ffi::heap).
-            if self.peers.capacity() > 4 * self.peers.len() + 16 {
-                self.peers.shrink_to_fit();
-            }
-            crate::ffi::heap::trim();
+        for id in &removed {
+            self.peer_meta.remove(id);
+        }
+        if removed.len() >= 32 {
+            crate::sys::heap::trim();
         }
     }
 
-    /// Removes peer `i` (its pipe closes) and lets the pattern forget it.
-    pub(super) fn remove_peer(&mut self, i: usize) -> Peer {
-        let peer = self.peers.swap_remove(i);
-        self.peer_meta.remove(&peer.pipe.id());
-        self.lb.pipe_removed(i, self.peers.len());
-        self.fq.pipe_removed(i, self.peers.len());
-        self.peer_removed(&peer);
-        peer
+    /// Adds a pipe to a new peer. `identified` is false for a pipe made at connect, whose
+    /// peer's routing id arrives later with its handshake.
+    pub(super) fn attach(&mut self, pipe: PipeEnd, routing_id: Bytes, identified: bool) {
+        self.reap();
+        let peer_id = identified.then_some(routing_id);
+        self.pattern.attach(pipe, peer_id, &self.options);
     }
 
-    /// The index of the peer whose pipe has `id`.
-    pub(super) fn peer_index(&self, pipe_id: u64) -> Option<usize> {
-        self.peers.iter().position(|p| p.pipe.id() == pipe_id)
+    /// A pipe made at connect completed a handshake: the pattern learns the peer's id.
+    pub(super) fn peer_ready(&mut self, pipe_id: u64, routing_id: Bytes) {
+        self.pattern.peer_ready(pipe_id, routing_id, &self.options);
+    }
+
+    /// One non-blocking send by the pattern's rules.
+    pub(super) fn try_send(&mut self, msg: Message) -> Attempt {
+        self.pattern.try_send(msg, &self.options)
+    }
+
+    /// One non-blocking receive by the pattern's rules; `Ok(None)` when nothing is there.
+    pub(super) fn try_recv(&mut self) -> Result<Option<Message>> {
+        let got = self.pattern.try_recv(&self.options)?;
+        if got.is_none() && self.pattern.wants_events() {
+            self.process_events();
+            return self.pattern.try_recv(&self.options);
+        }
+        Ok(got)
+    }
+
+    /// Whether a send would go through now (ZMQ_POLLOUT).
+    pub(crate) fn writable(&mut self) -> bool {
+        if self.check_open().is_err() {
+            return false;
+        }
+        self.process_events();
+        self.pattern.writable(&self.options)
+    }
+
+    /// ZMQ_SUBSCRIBE: SUB, and XPUB under XPUB_MANUAL.
+    pub(crate) fn subscribe(&mut self, topic: &[u8]) -> Result<()> {
+        self.process_events();
+        self.pattern.subscribe(topic, &self.options)
+    }
+
+    /// ZMQ_UNSUBSCRIBE: SUB, and XPUB under XPUB_MANUAL.
+    pub(crate) fn unsubscribe(&mut self, topic: &[u8]) -> Result<()> {
+        self.process_events();
+        self.pattern.unsubscribe(topic, &self.options)
     }
 
     /// Runs `attempt` until it succeeds, blocking on the socket's signal up to `timeout`
@@ -230,6 +245,7 @@ impl SocketCore {
         // inproc round trips 1.8 -> 6.5 us and ipc ones 8.3 -> 12.6 us (the looks keep the
         // peer's cache lines bouncing and its core busy), and gained no throughput; 50 us
         // of yielding looks halved streaming throughput.
+        self.forget_removed();
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             let key = self.signal.prepare();
@@ -324,50 +340,6 @@ impl SocketCore {
             _ => false,
         }
     }
-
-    /// Pushes to one pipe, round-robin over those with room (PUSH, DEALER, PAIR, REQ).
-    /// Returns the id of the pipe that took it (an id, not an index: reaping reorders peers).
-    pub(super) fn send_lb(&mut self, msg: Message) -> Result<u64, Message> {
-        let peers = &self.peers;
-        let mut dead = false;
-        let r = self
-            .lb
-            .send(peers.len(), msg, |i, m| match peers[i].pipe.push(m) {
-                Ok(()) => Ok(()),
-                Err(crate::pipe::PushError::Full(m)) => Err(m),
-                Err(crate::pipe::PushError::Closed(m)) => {
-                    dead = true;
-                    Err(m)
-                }
-            })
-            .map(|i| peers[i].pipe.id());
-        if dead {
-            self.reap();
-        }
-        r
-    }
-
-    /// Takes the next message in fair-queued order, with the index of the peer it came from.
-    pub(super) fn recv_fq(&mut self) -> Option<(usize, Message)> {
-        let peers = &self.peers;
-        let mut dead = false;
-        let r = self.fq.recv(peers.len(), |i| match peers[i].pipe.pull() {
-            Ok(m) => m,
-            Err(()) => {
-                dead = true;
-                None
-            }
-        });
-        if let Some((i, _)) = &r {
-            self.last_from = self.peers[*i].pipe.id();
-        }
-        if dead {
-            let from = r.as_ref().map(|(i, _)| self.peers[*i].pipe.id());
-            self.reap();
-            return r.map(|(_, m)| (from.and_then(|id| self.peer_index(id)).unwrap_or(0), m));
-        }
-        r
-    }
 }
 
 impl Drop for SocketCore {
@@ -388,7 +360,7 @@ impl Drop for SocketCore {
         for _ in &listener_io {
             let _ = ack_rx.recv_timeout(Duration::from_secs(1));
         }
-        self.peers.clear();
+        self.pattern.pipes().clear();
         self.ctx.inner.remove_socket(self.id);
     }
 }

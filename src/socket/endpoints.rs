@@ -62,9 +62,11 @@ impl SocketCore {
         self.check_open()?;
         let bound = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp { host, port } => {
-                tcp::bind(&host, port, self.options.ipv6).map(|(l, ep)| (Listener::Tcp(l), ep))
+                tcp::bind(&host, port, &self.options).map(|(l, ep)| (Listener::Tcp(l), ep))
             }
-            Endpoint::Ipc(addr) => ipc::bind(&addr).map(|(l, ep)| (Listener::Ipc(l), ep)),
+            Endpoint::Ipc(addr) => {
+                ipc::bind(&addr, &self.options).map(|(l, ep)| (Listener::Ipc(l), ep))
+            }
             Endpoint::Inproc(name) => {
                 inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
                 self.endpoints.inproc_bound.push(endpoint.to_string());
@@ -112,19 +114,22 @@ impl SocketCore {
     pub(crate) fn connect(&mut self, endpoint: &str) -> Result<()> {
         self.check_open()?;
         let parsed = Endpoint::parse(endpoint)?;
+        // CONNECT_ROUTING_ID names the peer of this connect only (libzmq clears it).
+        let connect_id = std::mem::take(&mut self.options.connect_routing_id);
+        let connect_id = (!connect_id.is_empty()).then_some(connect_id);
         let (pipe_end, io) = match &parsed {
             Endpoint::Inproc(name) => {
                 let (end, peer_id) = inproc::connect(&self.ctx.inner, name, &self.inproc_peer())?;
                 let id = end.id();
-                self.attach(end, peer_id, true);
+                self.attach(end, connect_id.unwrap_or(peer_id), true);
                 (Some(id), None)
             }
             Endpoint::Tcp { host, port } => {
                 // Resolve now so a bad name fails here, as in libzmq; each attempt resolves again.
                 resolve_tcp(host, *port, self.options.ipv6)?;
-                self.start_connect(parsed, endpoint)
+                self.start_connect(parsed, endpoint, connect_id)
             }
-            Endpoint::Ipc(_) => self.start_connect(parsed, endpoint),
+            Endpoint::Ipc(_) => self.start_connect(parsed, endpoint, connect_id),
         };
         self.endpoints.connected.push(Connected {
             given: endpoint.to_string(),
@@ -139,6 +144,7 @@ impl SocketCore {
         &mut self,
         endpoint: Endpoint,
         given: &str,
+        connect_id: Option<Bytes>,
     ) -> (Option<u64>, Option<(IoHandle, usize)>) {
         let io = self.ctx.inner.pick_io().clone();
         let token = io.token();
@@ -163,8 +169,11 @@ impl SocketCore {
         });
         let pipe_id = mine.map(|end| {
             let id = end.id();
-            // Not identified: the peer's routing id arrives with its handshake.
-            self.attach(end, Bytes::new(), false);
+            match connect_id {
+                Some(rid) => self.attach(end, rid, true),
+                // Not identified: the peer's routing id arrives with its handshake.
+                None => self.attach(end, Bytes::new(), false),
+            }
             id
         });
         (pipe_id, Some((io, token)))
@@ -220,8 +229,8 @@ impl SocketCore {
         if let Some((io, token)) = c.io {
             io.send(Command::Disconnect(token));
         }
-        if let Some(idx) = c.pipe_id.and_then(|id| self.peer_index(id)) {
-            self.remove_peer(idx);
+        if let Some(id) = c.pipe_id {
+            self.pattern.pipes().close_pipe(id);
         }
         Ok(())
     }

@@ -94,104 +94,50 @@ macro_rules! socket_common {
                     writable: core.writable(),
                 }
             }
-
-            /// ZMQ_ROUTING_ID: the id peers' ROUTER sockets address this socket by; set it
-            /// before bind or connect (1 to 255 bytes, not starting with a zero byte).
-            ///
-            /// # Errors
-            /// [`Error::Invalid`](crate::Error::Invalid) for an empty, too long or reserved id.
-            pub fn set_routing_id(&self, id: impl Into<::bytes::Bytes>) -> $crate::Result<()> {
-                let id = id.into();
-                if id.is_empty() || id.len() > 255 || id[0] == 0 {
-                    return Err($crate::Error::Invalid(
-                        "routing ids are 1-255 bytes, not starting with 0",
-                    ));
-                }
-                self.core.borrow_mut().options.routing_id = id;
-                Ok(())
-            }
-
-            /// ZMQ_ROUTING_ID: the id set with [`set_routing_id`](Self::set_routing_id).
-            pub fn routing_id(&self) -> ::bytes::Bytes {
-                self.core.borrow().options.routing_id.clone()
-            }
-
-            $crate::socket::socket_options! {
-                /// ZMQ_SNDHWM: messages queued per peer before sends block or drop
-                /// (default 1000; 0 = no limit). Applies to peers attached afterwards.
-                sndhwm, set_sndhwm: usize;
-                /// ZMQ_RCVHWM: messages queued per peer on the receiving side (default 1000;
-                /// 0 = no limit). Applies to peers attached afterwards.
-                rcvhwm, set_rcvhwm: usize;
-                /// ZMQ_LINGER: how long queued messages may keep the I/O thread busy after
-                /// the socket is dropped (default `None`: until sent).
-                linger, set_linger: Option<::std::time::Duration>;
-                /// ZMQ_SNDTIMEO: how long a send blocks (default `None`: forever).
-                sndtimeo, set_sndtimeo: Option<::std::time::Duration>;
-                /// ZMQ_RCVTIMEO: how long a receive blocks (default `None`: forever).
-                rcvtimeo, set_rcvtimeo: Option<::std::time::Duration>;
-                /// ZMQ_RECONNECT_IVL: the wait before reconnecting (default 100 ms; `None`
-                /// never reconnects).
-                reconnect_ivl, set_reconnect_ivl: Option<::std::time::Duration>;
-                /// ZMQ_RECONNECT_IVL_MAX: the cap of the doubling reconnect backoff (default
-                /// zero: no backoff).
-                reconnect_ivl_max, set_reconnect_ivl_max: ::std::time::Duration;
-                /// ZMQ_MAXMSGSIZE: the largest inbound frame accepted; a peer sending a larger
-                /// one is disconnected (default `None`: no limit).
-                maxmsgsize, set_maxmsgsize: Option<u64>;
-                /// ZMQ_HANDSHAKE_IVL: time allowed for a peer's handshake (default 30 s;
-                /// `None`: no limit).
-                handshake_ivl, set_handshake_ivl: Option<::std::time::Duration>;
-                /// ZMQ_IPV6: use IPv6 for `*` binds and host names (default false).
-                ipv6, set_ipv6: bool;
-                /// ZMQ_IMMEDIATE: queue messages only for completed connections (default
-                /// false: a connect queues at once).
-                immediate, set_immediate: bool;
-                /// ZMQ_CONFLATE: keep only the newest message in each queue (default false).
-                conflate, set_conflate: bool;
-                /// ZMQ_HEARTBEAT_IVL: send a ZMTP PING this often (default `None`: never).
-                heartbeat_ivl, set_heartbeat_ivl: Option<::std::time::Duration>;
-                /// ZMQ_HEARTBEAT_TTL: how long the peer may go without hearing from us before
-                /// it drops us, sent in our PINGs (default `None`: no limit).
-                heartbeat_ttl, set_heartbeat_ttl: Option<::std::time::Duration>;
-                /// ZMQ_HEARTBEAT_TIMEOUT: silence after a PING that ends the connection
-                /// (default `None`: the heartbeat interval).
-                heartbeat_timeout, set_heartbeat_timeout: Option<::std::time::Duration>;
-                /// ZMQ_TCP_KEEPALIVE: turn TCP keepalives on or off (`None`, the default,
-                /// leaves the OS setting).
-                tcp_keepalive, set_tcp_keepalive: Option<bool>;
-                /// ZMQ_TCP_KEEPALIVE_IDLE: idle time before keepalive probes (default: OS).
-                tcp_keepalive_idle, set_tcp_keepalive_idle: Option<::std::time::Duration>;
-                /// ZMQ_TCP_KEEPALIVE_CNT: probes before the connection is dropped (default: OS).
-                tcp_keepalive_cnt, set_tcp_keepalive_cnt: Option<u32>;
-                /// ZMQ_TCP_KEEPALIVE_INTVL: time between keepalive probes (default: OS).
-                tcp_keepalive_intvl, set_tcp_keepalive_intvl: Option<::std::time::Duration>;
-                /// ZMQ_CONNECT_TIMEOUT: how long a tcp connect may take before it is retried
-                /// (default `None`: the OS's limit).
-                connect_timeout, set_connect_timeout: Option<::std::time::Duration>;
-            }
         }
     };
 }
 
-/// Generates a getter and a setter per option field.
-macro_rules! socket_options {
-    ($($(#[$doc:meta])* $field:ident, $setter:ident: $ty:ty;)*) => {
-        $(
+/// Puts methods on the socket types an option table entry names (`*`: all of them).
+macro_rules! impl_on {
+    (*, $body:tt) => {
+        $crate::socket::macros::impl_on!(
+            [Pair, Pub, Sub, XPub, XSub, Push, Pull, Req, Rep, Dealer, Router, Stream],
+            $body
+        );
+    };
+    ([$($t:ident),*], $body:tt) => {
+        $(impl $crate::socket::$t $body)*
+    };
+}
+
+/// Generates, from the option table, a getter and a setter per option on each socket type
+/// that takes it; the setter checks the value as zmq_setsockopt would.
+macro_rules! rust_option_accessors {
+    ($($(#[$doc:meta])* $field:ident / $setter:ident : $ty:ty [$arg:ty] = $default:expr,
+        $zname:ident = $num:literal, $codec:ty, on $on:tt, $effect:ident, $access:ident;)*) => {
+        $($crate::socket::macros::impl_on!($on, {
             $(#[$doc])*
+            #[allow(clippy::clone_on_copy)]
             pub fn $field(&self) -> $ty {
-                self.core.borrow().options.$field.clone()
+                $crate::socket::sealed::Sealed::core(self).borrow().options.$field.clone()
             }
 
             $(#[$doc])*
             ///
             /// # Errors
-            /// None today; the `Result` leaves room for validation, as in zmq_setsockopt.
-            pub fn $setter(&self, value: $ty) -> $crate::Result<()> {
-                self.core.borrow_mut().options.$field = value;
+            /// [`Error::Invalid`](crate::Error::Invalid) for a value zmq_setsockopt would
+            /// refuse.
+            #[allow(clippy::useless_conversion)]
+            pub fn $setter(&self, value: $arg) -> $crate::Result<()> {
+                let value: $ty = value.into();
+                <$codec as $crate::options::codec::Codec<$ty>>::check(&value)?;
+                let mut core = $crate::socket::sealed::Sealed::core(self).borrow_mut();
+                core.options.$field = value;
+                core.option_changed($crate::options::Effect::$effect);
                 Ok(())
             }
-        )*
+        });)*
     };
 }
 
@@ -258,7 +204,8 @@ macro_rules! socket_recv {
     };
 }
 
+pub(crate) use impl_on;
+pub(crate) use rust_option_accessors;
 pub(crate) use socket_common;
-pub(crate) use socket_options;
 pub(crate) use socket_recv;
 pub(crate) use socket_send;

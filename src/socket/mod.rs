@@ -1,17 +1,15 @@
 //! The typed sockets. Each offers only the operations its pattern allows (a `Pull` has no
-//! `send`); the shared machinery is in `core`, the routing rules in `pattern` and
-//! `pubsub_core`.
+//! `send`); the shared machinery is in `core`, each type's rules in `pattern`.
 
 mod capi;
 pub(crate) mod core;
 mod endpoints;
-mod macros;
+pub(crate) mod macros;
 mod pattern;
-mod pubsub_core;
 mod typed;
 
-pub(crate) use macros::{socket_common, socket_options, socket_recv, socket_send};
-pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
+pub(crate) use macros::{rust_option_accessors, socket_common, socket_recv, socket_send};
+pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Stream, Sub, XPub, XSub};
 
 use std::cell::RefCell;
 

@@ -3,7 +3,8 @@
 use std::cell::RefCell;
 
 use super::core::SocketCore;
-use super::{socket_common, socket_recv, socket_send};
+use super::{rust_option_accessors, socket_common, socket_recv, socket_send};
+use crate::options::codec;
 use crate::socket_type::SocketType;
 
 macro_rules! socket_struct {
@@ -104,45 +105,17 @@ socket_common!(Router, SocketType::Router);
 socket_send!(Router);
 socket_recv!(Router);
 
-macro_rules! socket_options_extra {
-    ($name:ident { $($(#[$doc:meta])* $field:ident, $setter:ident: $ty:ty;)* }) => {
-        impl $name {
-            super::socket_options! { $($(#[$doc])* $field, $setter: $ty;)* }
-        }
-    };
-}
+socket_struct!(
+    /// A STREAM socket: raw TCP, no ZMTP. A received message is `[peer id, bytes]`; an
+    /// empty body announces a peer's connection and its disconnection (STREAM_NOTIFY). A
+    /// sent `[peer id, bytes]` writes the bytes to that peer; an empty body closes it.
+    Stream
+);
+socket_common!(Stream, SocketType::Stream);
+socket_send!(Stream);
+socket_recv!(Stream);
 
-socket_options_extra!(Router {
-    /// ZMQ_ROUTER_MANDATORY: a message to an unknown peer fails with HostUnreachable, and
-    /// one to a full peer blocks, instead of being dropped (default false).
-    router_mandatory, set_router_mandatory: bool;
-    /// ZMQ_ROUTER_HANDOVER: a new peer with a routing id already in use takes it over
-    /// (default false: the newcomer is refused).
-    router_handover, set_router_handover: bool;
-    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default false).
-    probe_router, set_probe_router: bool;
-});
-
-socket_options_extra!(Dealer {
-    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default false).
-    probe_router, set_probe_router: bool;
-});
-
-socket_options_extra!(Req {
-    /// ZMQ_REQ_RELAXED: allow a new request before the last one's reply (default false).
-    req_relaxed, set_req_relaxed: bool;
-    /// ZMQ_REQ_CORRELATE: tag each request and accept only the matching reply (default
-    /// false).
-    req_correlate, set_req_correlate: bool;
-    /// ZMQ_PROBE_ROUTER: send an empty message to each new peer (default false).
-    probe_router, set_probe_router: bool;
-});
-
-socket_options_extra!(XPub {
-    /// ZMQ_XPUB_VERBOSE: pass every subscribe message to the application, not only new
-    /// prefixes (default false).
-    xpub_verbose, set_xpub_verbose: bool;
-});
+crate::options::socket_option_table!(rust_option_accessors);
 
 impl Sub {
     /// Subscribes to messages whose first frame starts with `prefix` (ZMQ_SUBSCRIBE); the
@@ -152,8 +125,7 @@ impl Sub {
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().subscribe(prefix.as_ref());
-        Ok(())
+        self.core.borrow_mut().subscribe(prefix.as_ref())
     }
 
     /// Drops one subscription to `prefix` (ZMQ_UNSUBSCRIBE).
@@ -161,8 +133,7 @@ impl Sub {
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().unsubscribe(prefix.as_ref());
-        Ok(())
+        self.core.borrow_mut().unsubscribe(prefix.as_ref())
     }
 }
 
@@ -170,14 +141,14 @@ impl Pub {
     /// How many messages were dropped because a subscriber was at its high-water mark
     /// (libzmq drops them silently; this counter makes the loss visible).
     pub fn dropped(&self) -> u64 {
-        self.core.borrow().dropped()
+        self.core.borrow_mut().dropped()
     }
 }
 
 impl XPub {
     /// How many messages were dropped because a subscriber was at its high-water mark.
     pub fn dropped(&self) -> u64 {
-        self.core.borrow().dropped()
+        self.core.borrow_mut().dropped()
     }
 }
 
@@ -185,6 +156,6 @@ impl Router {
     /// How many messages were dropped: unknown routing ids, or peers at their high-water
     /// mark, without ROUTER_MANDATORY.
     pub fn dropped(&self) -> u64 {
-        self.core.borrow().dropped()
+        self.core.borrow_mut().dropped()
     }
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::endpoint::IpcAddr;
 use crate::error::{Error, Result};
+use crate::options::Options;
 
 /// A bound Unix socket; removes its socket file when dropped.
 pub(crate) struct IpcListener {
@@ -25,8 +26,40 @@ impl Drop for IpcListener {
 
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
-/// Binds an ipc endpoint; returns the listener and the endpoint LAST_ENDPOINT reports.
-pub(crate) fn bind(addr: &IpcAddr) -> Result<(IpcListener, String)> {
+/// Binds an ipc endpoint, or takes over the listener ZMQ_USE_FD names, with the socket's
+/// BACKLOG; returns the listener and the endpoint LAST_ENDPOINT reports.
+pub(crate) fn bind(addr: &IpcAddr, o: &Options) -> Result<(IpcListener, String)> {
+    if o.use_fd >= 0 {
+        return adopt(o.use_fd);
+    }
+    let (listener, ep) = bind_new(addr)?;
+    // Linux takes a second listen() as a change of backlog.
+    socket2::SockRef::from(&listener.listener).listen(o.backlog)?;
+    Ok((listener, ep))
+}
+
+/// A listener the application made and bound: its socket file is the application's to
+/// remove (libzmq must not unlink it either, or the listener stops being reachable).
+fn adopt(fd: i32) -> Result<(IpcListener, String)> {
+    let l = std::os::unix::net::UnixListener::from(crate::sys::fd::adopt_socket(fd)?);
+    l.set_nonblocking(true)?;
+    let local = l.local_addr()?;
+    let ep = match (local.as_pathname(), local.as_abstract_name()) {
+        (Some(p), _) => format!("ipc://{}", p.display()),
+        (None, Some(name)) => format!("ipc://@{}", String::from_utf8_lossy(name)),
+        (None, None) => "ipc://*".to_string(),
+    };
+    let listener = mio::net::UnixListener::from_std(l);
+    Ok((
+        IpcListener {
+            listener,
+            path: None,
+        },
+        ep,
+    ))
+}
+
+fn bind_new(addr: &IpcAddr) -> Result<(IpcListener, String)> {
     match addr {
         IpcAddr::Abstract(name) => {
             let sa = SocketAddr::from_abstract_name(name)?;
@@ -49,7 +82,7 @@ pub(crate) fn bind(addr: &IpcAddr) -> Result<(IpcListener, String)> {
                 std::process::id(),
                 nanos()
             ));
-            bind(&IpcAddr::Path(path))
+            bind_new(&IpcAddr::Path(path))
         }
         IpcAddr::Path(path) => {
             remove_stale(path)?;
@@ -117,7 +150,7 @@ mod tests {
             path.exists(),
             "std leaves the file behind, like a dead process"
         );
-        let (l, ep) = bind(&IpcAddr::Path(path.clone())).unwrap();
+        let (l, ep) = bind(&IpcAddr::Path(path.clone()), &Options::default()).unwrap();
         assert_eq!(ep, format!("ipc://{}", path.display()));
         drop(l);
         assert!(!path.exists(), "the file is removed on close");
@@ -127,9 +160,9 @@ mod tests {
     fn live_socket_file_is_in_use() {
         let path = std::env::temp_dir().join(format!("ferrozmq-live-{}.ipc", std::process::id()));
         let _ = std::fs::remove_file(&path);
-        let (_l, _) = bind(&IpcAddr::Path(path.clone())).unwrap();
+        let (_l, _) = bind(&IpcAddr::Path(path.clone()), &Options::default()).unwrap();
         assert!(matches!(
-            bind(&IpcAddr::Path(path.clone())),
+            bind(&IpcAddr::Path(path.clone()), &Options::default()),
             Err(Error::AddrInUse)
         ));
     }

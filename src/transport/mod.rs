@@ -123,14 +123,14 @@ impl Listener {
         }
     }
 
-    /// Accepts one pending connection.
-    pub fn accept(&self) -> io::Result<Stream> {
+    /// Accepts one pending connection, tuned by the socket's options.
+    pub fn accept(&self, o: &crate::options::Options) -> io::Result<Stream> {
         match self {
             Listener::Tcp(l) => {
                 let (s, _) = l.accept()?;
                 let s = Stream::tcp(s);
                 if let Stream::Tcp(t) = &s {
-                    tcp::tune(t);
+                    tcp::tune(t, o);
                 }
                 Ok(s)
             }

@@ -162,6 +162,16 @@ impl Decoder {
         self.frozen = Bytes::new();
     }
 
+    /// Everything received and not yet handed out, as one piece: what a raw connection (a
+    /// STREAM socket's) delivers per read.
+    pub fn take_all(&mut self) -> Option<Bytes> {
+        if self.input.is_empty() && !self.frozen.is_empty() {
+            return Some(std::mem::take(&mut self.frozen));
+        }
+        self.thaw();
+        (!self.input.is_empty()).then(|| self.input.split().freeze())
+    }
+
     /// Drops all input and its memory (the connection is over).
     pub fn clear(&mut self) {
         self.input = BytesMut::new();

@@ -42,6 +42,9 @@ pub struct EngineConfig {
     /// HEARTBEAT_TIMEOUT: how long after a PING to wait for any input before giving up on the
     /// peer (`None` = the interval, libzmq's default; zero = never give up).
     pub heartbeat_timeout: Option<Duration>,
+    /// STREAM_NOTIFY, for raw connections (a STREAM socket's, which speak no ZMTP): an
+    /// empty message announces the connection.
+    pub raw_notify: bool,
 }
 
 impl EngineConfig {
@@ -56,7 +59,13 @@ impl EngineConfig {
             heartbeat_ivl: None,
             heartbeat_ttl: None,
             heartbeat_timeout: None,
+            raw_notify: true,
         }
+    }
+
+    /// Whether this connection is raw: a STREAM socket's bytes, with no ZMTP at all.
+    pub fn is_raw(&self) -> bool {
+        self.socket_type.is_raw()
     }
 }
 
@@ -88,6 +97,10 @@ pub enum Event {
 
 #[derive(Debug)]
 enum State {
+    /// A raw connection, not yet announced to the socket.
+    RawStart,
+    /// A raw connection: bytes in, bytes out, no framing.
+    Raw,
     /// Waiting for the peer's greeting.
     Greeting,
     /// Our READY is queued; waiting for the peer's.
@@ -113,6 +126,8 @@ pub struct Engine {
     heartbeat: Heartbeat,
     /// The input length after the last decode: growth beyond it is newly received bytes.
     seen_input: usize,
+    /// A raw connection's empty "connected" message went to the socket (or is not wanted).
+    raw_announced: bool,
 }
 
 impl Engine {
@@ -131,7 +146,12 @@ impl Engine {
     /// As [`Engine::new`] with an absolute handshake deadline (`None` = none).
     pub(crate) fn with_deadline(config: EngineConfig, deadline: Option<Instant>) -> Engine {
         let mut out = OutBuf::new();
-        out.put_slice(&greeting::encode(null::MECHANISM, false));
+        let state = if config.is_raw() {
+            State::RawStart
+        } else {
+            out.put_slice(&greeting::encode(null::MECHANISM, false));
+            State::Greeting
+        };
         let heartbeat = Heartbeat::new(
             config.heartbeat_ivl,
             config.heartbeat_ttl,
@@ -141,8 +161,9 @@ impl Engine {
             input: Decoder::new(config.max_msg_size),
             heartbeat,
             seen_input: 0,
+            raw_announced: false,
             config,
-            state: State::Greeting,
+            state,
             out,
             deadline,
             peer: None,
@@ -211,7 +232,7 @@ impl Engine {
 
     /// Whether both READYs have been exchanged, so messages may be sent and received.
     pub fn is_ready(&self) -> bool {
-        matches!(self.state, State::Ready)
+        matches!(self.state, State::Ready | State::Raw)
     }
 
     /// Whether a protocol error has ended the connection.
@@ -261,6 +282,12 @@ impl Engine {
             return;
         }
         let frames = msg.frames();
+        if matches!(self.state, State::Raw) {
+            for body in frames {
+                self.out.put_bytes(body.clone());
+            }
+            return;
+        }
         let last = frames.len().saturating_sub(1);
         for (i, body) in frames.iter().enumerate() {
             let flags = if i < last { MORE } else { 0 };
@@ -304,7 +331,7 @@ impl Engine {
         match self.state {
             State::Greeting | State::Handshake => self.deadline,
             State::Ready => self.heartbeat.poll_timeout(),
-            State::Closed(_) => None,
+            State::RawStart | State::Raw | State::Closed(_) => None,
         }
     }
 
@@ -318,6 +345,7 @@ impl Engine {
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), ProtocolError> {
         let res = match &self.state {
             State::Closed(e) => return Err(e.clone()),
+            State::RawStart | State::Raw => Ok(()),
             State::Greeting | State::Handshake => match self.deadline {
                 Some(deadline) if now >= deadline => Err(ProtocolError::HandshakeTimeout),
                 _ => Ok(()),
@@ -360,6 +388,29 @@ impl Engine {
         loop {
             match &self.state {
                 State::Closed(e) => return Err(e.clone()),
+                State::RawStart => {
+                    self.state = State::Raw;
+                    self.raw_announced = !self.config.raw_notify;
+                    let peer = PeerInfo {
+                        socket_type: SocketType::Stream,
+                        identity: Bytes::new(),
+                        properties: Vec::new(),
+                        minor: greeting::MINOR,
+                    };
+                    self.peer = Some(peer.clone());
+                    return Ok(Some(Event::Ready(peer)));
+                }
+                State::Raw if !self.raw_announced => {
+                    // STREAM_NOTIFY: an empty message tells the socket of the connection.
+                    self.raw_announced = true;
+                    return Ok(Some(Event::Message(Message::single(Bytes::new()))));
+                }
+                State::Raw => {
+                    return Ok(self
+                        .input
+                        .take_all()
+                        .map(|b| Event::Message(Message::single(b))));
+                }
                 State::Greeting => {
                     if !self.read_greeting()? {
                         return Ok(None);

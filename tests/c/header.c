@@ -2,7 +2,6 @@
  * sizes, layouts and values callers hard-code. Compile-time checks only. */
 #include <stddef.h>
 #include <zmq.h>
-#include <zmq_utils.h>
 
 #define CHECK_AT(line, cond) typedef char check_at_##line[(cond) ? 1 : -1]
 #define CHECK_LINE(line, cond) CHECK_AT (line, cond)

@@ -12,6 +12,7 @@ use crate::pipe::PipeEnd;
 use crate::routing::Trie;
 use crate::socket_type::SocketType;
 use crate::zmtp::Engine;
+use crate::zmtp::command::{Command, decode_subscription_message};
 
 /// Stop moving messages from the pipe into the engine past this many unwritten bytes, so a
 /// slow peer leaves its backlog in the pipe, where the high-water mark bounds it.
@@ -81,7 +82,12 @@ impl Connection {
     /// Lets the socket's thread write to the stream (once the handshake is done).
     pub(super) fn attach_direct(&mut self) {
         let kind = self.link.socket_type;
-        let subscriber = matches!(kind, SocketType::Sub | SocketType::XSub);
+        // Subscribers' messages are rewritten on the way; a raw (STREAM) connection frames
+        // nothing, and direct writes frame as ZMTP.
+        let subscriber = matches!(
+            kind,
+            SocketType::Sub | SocketType::XSub | SocketType::Stream
+        );
         if let (false, Some(direct), Some(stream)) = (subscriber, self.direct(), &self.stream) {
             direct.set_takes_small(!matches!(kind, SocketType::Pub | SocketType::XPub));
             let mut st = direct.lock();
@@ -150,19 +156,20 @@ impl Connection {
 /// Sends what a SUB or XSUB queued: subscriptions in the form the peer's ZMTP version
 /// expects (the engine decides), remembered for the next reconnect; anything else as is.
 fn send_upstream(engine: &mut Engine, sent: &mut Trie, msg: &Message) {
-    let frames = msg.frames();
-    match frames {
-        [only] if matches!(only.first(), Some(0 | 1)) => {
-            let subscribe = only[0] == 1;
-            let topic = &only[1..];
-            if subscribe {
-                if !sent.contains(topic) {
-                    sent.add(topic);
-                }
-            } else {
-                sent.remove_all(topic);
+    let command = match msg.frames() {
+        [only] => decode_subscription_message(only),
+        _ => None,
+    };
+    match command {
+        Some(Command::Subscribe(topic)) => {
+            if !sent.contains(&topic) {
+                sent.add(&topic);
             }
-            engine.send_subscription(subscribe, topic);
+            engine.send_subscription(true, &topic);
+        }
+        Some(Command::Cancel(topic)) => {
+            sent.remove_all(&topic);
+            engine.send_subscription(false, &topic);
         }
         _ => engine.send(msg),
     }
