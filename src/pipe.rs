@@ -2,7 +2,7 @@
 //! socket for inproc), each bounded by a high-water mark, with wake-ups on edges only.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -86,7 +86,14 @@ struct Shared {
     /// Per direction, indexed by the writing side: the writer found the queue full.
     writer_blocked: [Padded<AtomicBool>; 2],
     /// Per direction, indexed by the writing side: capacity in messages (0 = unbounded).
-    hwm: [usize; 2],
+    /// It changes when a socket's SNDHWM or RCVHWM does, and when an inproc connect made
+    /// before the bind meets its binder, so it is atomic; only relaxed loads are needed,
+    /// as a change is followed by a wake-up of the writer it concerns.
+    hwm: [AtomicUsize; 2],
+    /// Per side, for inproc pipes: the high-water marks (SNDHWM, RCVHWM) of the socket at
+    /// the other end, which add to this side's own (libzmq's "boost"); `NO_PEER` for a
+    /// pipe to an I/O connection.
+    peer_hwms: [[AtomicUsize; 2]; 2],
     /// Per side: that end has been dropped.
     closed: [AtomicBool; 2],
     /// Per direction, indexed by the writing side: the messages in flight. Lock-free
@@ -116,6 +123,22 @@ pub(crate) struct PipeConfig {
     pub hwm: [usize; 2],
     /// Keep only the newest message (ZMQ_CONFLATE): the writer replaces what is queued.
     pub conflate: [bool; 2],
+    /// For inproc pipes, per side: the other socket's (SNDHWM, RCVHWM), which
+    /// [`PipeEnd::set_hwms`] adds to that side's own, as libzmq does.
+    pub peer_hwms: Option<[[usize; 2]; 2]>,
+}
+
+/// `peer_hwms` of a pipe whose other end is an I/O connection, not a socket.
+const NO_PEER: usize = usize::MAX;
+
+/// The capacity of a queue that both a writer's and a reader's high-water mark bound:
+/// their sum, or no limit when either is 0 (libzmq's rule for inproc pipes).
+pub(crate) fn combined_hwm(snd: usize, rcv: usize) -> usize {
+    if snd == 0 || rcv == 0 {
+        0
+    } else {
+        snd.saturating_add(rcv)
+    }
 }
 
 /// What travels through a queue: one message, or all that an I/O thread decoded from one
@@ -155,6 +178,13 @@ pub(crate) enum PushError {
 /// Creates a pipe with per-direction settings.
 pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEnd, PipeEnd) {
     let mut hwm = config.hwm;
+    let peer_hwm = |side: usize| {
+        config
+            .peer_hwms
+            .map_or([NO_PEER; 2], |p| p[side])
+            .map(AtomicUsize::new)
+    };
+    let peer_hwms = [peer_hwm(0), peer_hwm(1)];
     for (h, c) in hwm.iter_mut().zip(config.conflate) {
         if c {
             // A conflating queue never fills: the newest message replaces the others.
@@ -165,7 +195,8 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
         notifiers: notifiers.map(Padded),
         writer_blocked: Default::default(),
-        hwm,
+        hwm: hwm.map(AtomicUsize::new),
+        peer_hwms,
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
         queues: [SegQueue::new(), SegQueue::new()],
         conflate: config.conflate,
@@ -192,13 +223,51 @@ impl PipeEnd {
 
     /// Whether a send now would find room (used to pick a pipe before committing a message).
     pub fn can_send(&self) -> bool {
-        let hwm = self.shared.hwm[self.side] as u64;
+        let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed) as u64;
         if hwm == 0 || self.sent.get() - self.seen_taken.get() < hwm {
             return true;
         }
         self.seen_taken
             .set(self.shared.taken[self.side].load(Ordering::SeqCst));
         self.sent.get() - self.seen_taken.get() < hwm
+    }
+
+    /// Applies this end's socket's high-water marks to the pipe, as libzmq does when a
+    /// socket's SNDHWM or RCVHWM changes: the direction this end writes holds `sndhwm`
+    /// messages, the other `rcvhwm`; on an inproc pipe each adds the other socket's
+    /// (0 on either side is no limit). A conflating direction stays unbounded. A writer
+    /// waiting for room is woken, as the new mark may give it some.
+    pub fn set_hwms(&self, sndhwm: usize, rcvhwm: usize) {
+        let me = self.side;
+        let peer = |i: usize| self.shared.peer_hwms[me][i].load(Ordering::Relaxed);
+        let (out, inward) = if peer(0) == NO_PEER {
+            (sndhwm, rcvhwm)
+        } else {
+            (combined_hwm(sndhwm, peer(1)), combined_hwm(peer(0), rcvhwm))
+        };
+        for (dir, hwm) in [(me, out), (1 - me, inward)] {
+            if !self.shared.conflate[dir] {
+                self.shared.hwm[dir].store(hwm, Ordering::Relaxed);
+            }
+            if self.shared.writer_blocked[dir].swap(false, Ordering::SeqCst) {
+                self.shared.notifiers[dir].notify();
+            }
+        }
+    }
+
+    /// Joins an inproc pipe made before its binder existed to that binder (this end):
+    /// each side's marks now add the other socket's, as libzmq sizes such a pipe at the
+    /// bind. `mine` and `theirs` are (SNDHWM, RCVHWM) of this end's socket and of the
+    /// connecter as it was when it connected.
+    pub fn join_inproc(&self, mine: [usize; 2], theirs: [usize; 2]) {
+        let me = self.side;
+        for (i, v) in theirs.into_iter().enumerate() {
+            self.shared.peer_hwms[me][i].store(v, Ordering::Relaxed);
+        }
+        for (i, v) in mine.into_iter().enumerate() {
+            self.shared.peer_hwms[1 - me][i].store(v, Ordering::Relaxed);
+        }
+        self.set_hwms(mine[0], mine[1]);
     }
 
     /// Whether a message would be admitted now. When not, the reader wakes this end once
@@ -379,7 +448,7 @@ impl PipeEnd {
     fn count_taken(&self) {
         let n = self.received.get() + 1;
         self.received.set(n);
-        let hwm = self.shared.hwm[1 - self.side] as u64;
+        let hwm = self.shared.hwm[1 - self.side].load(Ordering::Relaxed) as u64;
         if hwm != 0 && n.is_multiple_of((hwm / 8).clamp(1, 32)) {
             self.publish_taken();
         }
@@ -411,7 +480,7 @@ impl PipeEnd {
         // SeqCst pairs with the writer's SeqCst store and re-check of the length: of the two
         // orders, at least one side sees the other, so a blocked writer is never missed.
         if blocked.load(Ordering::SeqCst)
-            && self.incoming().len() <= self.shared.hwm[writer] / 2
+            && self.incoming().len() <= self.shared.hwm[writer].load(Ordering::Relaxed) / 2
             && blocked.swap(false, Ordering::SeqCst)
         {
             self.publish_taken();

@@ -134,6 +134,7 @@ impl Options {
         PipeConfig {
             hwm: [self.sndhwm, self.rcvhwm],
             conflate: [self.conflate; 2],
+            peer_hwms: None,
         }
     }
 

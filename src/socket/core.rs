@@ -85,9 +85,12 @@ impl SocketCore {
     pub(crate) fn option_changed(&mut self, effect: crate::options::Effect) {
         match effect {
             crate::options::Effect::Now | crate::options::Effect::Attach => {}
-            // The high-water marks of pipes already made stay as they were made (libzmq
-            // 4.3 updates them); see the HWM item.
-            crate::options::Effect::Pipes => {}
+            // libzmq 4.3 resizes the pipes that exist too (socket_base's
+            // update_pipe_options); a lowered mark lets a full pipe drain below it first.
+            crate::options::Effect::Pipes => {
+                let (snd, rcv) = (self.options.sndhwm, self.options.rcvhwm);
+                self.pattern.pipes().set_hwms(snd, rcv);
+            }
         }
     }
 
@@ -105,7 +108,6 @@ impl SocketCore {
     pub(super) fn inproc_peer(&self) -> InprocPeer {
         InprocPeer {
             socket_id: self.id,
-            socket_type: self.kind,
             signal: self.signal.clone(),
             events: self.events_tx.clone(),
             sndhwm: self.options.sndhwm,

@@ -68,7 +68,10 @@ impl SocketCore {
                 ipc::bind(&addr, &self.options).map(|(l, ep)| (Listener::Ipc(l), ep))
             }
             Endpoint::Inproc(name) => {
-                inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
+                let waiting = inproc::bind(&self.ctx.inner, &name, self.inproc_peer())?;
+                for (end, peer_id) in waiting {
+                    self.attach(end, peer_id, true);
+                }
                 self.endpoints.inproc_bound.push(endpoint.to_string());
                 self.endpoints.last = Some(endpoint.to_string());
                 return Ok(());

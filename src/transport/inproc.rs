@@ -8,15 +8,13 @@ use bytes::Bytes;
 use crate::context::ContextInner;
 use crate::error::{Error, Result};
 use crate::io::SocketEvent;
-use crate::pipe::{Notifier, PipeConfig, PipeEnd, pipe_with};
+use crate::pipe::{Notifier, PipeConfig, PipeEnd, combined_hwm, pipe_with};
 use crate::signal::Signal;
-use crate::socket_type::SocketType;
 
 /// What the registry needs of a socket to join it to a peer.
 #[derive(Clone)]
 pub(crate) struct InprocPeer {
     pub socket_id: u64,
-    pub socket_type: SocketType,
     pub signal: Arc<Signal>,
     pub events: crate::io::EventSender,
     pub sndhwm: usize,
@@ -25,55 +23,59 @@ pub(crate) struct InprocPeer {
     pub routing_id: Bytes,
 }
 
+/// A connection made before its name was bound: the binder's end of the pipe, and what
+/// the binder needs to know of the connecter.
+pub(crate) struct Pending {
+    end: PipeEnd,
+    routing_id: Bytes,
+    /// The connecter's (SNDHWM, RCVHWM) when it connected.
+    hwms: [usize; 2],
+}
+
 /// One inproc name: its binder, and connections made before it bound.
 #[derive(Default)]
 pub(crate) struct InprocEntry {
     bound: Option<InprocPeer>,
-    pending: Vec<(PipeEnd, SocketType, Bytes)>,
+    pending: Vec<Pending>,
 }
 
-/// A queue between two sockets holds what both high-water marks allow, as in libzmq;
-/// 0 on either side means no limit.
-fn combined_hwm(snd: usize, rcv: usize) -> usize {
-    if snd == 0 || rcv == 0 {
-        0
-    } else {
-        snd.saturating_add(rcv)
-    }
-}
-
-/// Binds `name` to `me`, attaching connections that were waiting for it.
-pub(crate) fn bind(ctx: &ContextInner, name: &str, me: InprocPeer) -> Result<()> {
+/// Binds `name` to `me`; returns the connections that were waiting for it, each with the
+/// connecter's routing id, for `me` to attach before the bind returns (as libzmq does,
+/// so a subscription made next reaches a publisher that connected first). Their
+/// high-water marks now add both sockets', as libzmq sizes them at the bind.
+pub(crate) fn bind(
+    ctx: &ContextInner,
+    name: &str,
+    me: InprocPeer,
+) -> Result<Vec<(PipeEnd, Bytes)>> {
     let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
     let entry = map.entry(name.to_string()).or_default();
     if entry.bound.is_some() {
         return Err(Error::AddrInUse);
     }
-    for (end, peer_type, routing_id) in entry.pending.drain(..) {
-        if me.socket_type.is_compatible(peer_type) {
-            end.attach_signal(me.signal.clone());
-            let _ = me.events.send(SocketEvent::Attach {
-                pipe: end,
-                routing_id,
-                meta: None,
-            });
-        }
-    }
-    me.signal.notify();
+    let joined = entry
+        .pending
+        .drain(..)
+        .map(|p| {
+            p.end.attach_signal(me.signal.clone());
+            p.end.join_inproc([me.sndhwm, me.rcvhwm], p.hwms);
+            (p.end, p.routing_id)
+        })
+        .collect();
     entry.bound = Some(me);
-    Ok(())
+    Ok(joined)
 }
 
-/// How the queues between `from` and `to` behave: both sides' high-water marks add up, and
-/// either side's CONFLATE conflates.
-fn config(from: &InprocPeer, to: Option<&InprocPeer>) -> PipeConfig {
-    let to = to.unwrap_or(from);
+/// How the queues between `from` and a bound `to` behave: both sides' high-water marks
+/// add up (0 on either side is no limit), and either side's CONFLATE conflates.
+fn config(from: &InprocPeer, to: &InprocPeer) -> PipeConfig {
     PipeConfig {
         hwm: [
             combined_hwm(from.sndhwm, to.rcvhwm),
             combined_hwm(to.sndhwm, from.rcvhwm),
         ],
         conflate: [from.conflate || to.conflate; 2],
+        peer_hwms: Some([[to.sndhwm, to.rcvhwm], [from.sndhwm, from.rcvhwm]]),
     }
 }
 
@@ -83,16 +85,14 @@ pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result
     let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
     let entry = map.entry(name.to_string()).or_default();
     match &entry.bound {
+        // libzmq joins inproc sockets of any types; the patterns cope with what arrives.
         Some(b) => {
-            if !me.socket_type.is_compatible(b.socket_type) {
-                return Err(Error::NoCompatProto);
-            }
             let (mine, theirs) = pipe_with(
                 [
                     Notifier::socket(me.signal.clone()),
                     Notifier::socket(b.signal.clone()),
                 ],
-                config(me, Some(b)),
+                config(me, b),
             );
             let _ = b.events.send(SocketEvent::Attach {
                 pipe: theirs,
@@ -103,16 +103,23 @@ pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result
             Ok((mine, b.routing_id.clone()))
         }
         None => {
+            // Until the bind, the connecter's own marks alone bound the pipe (libzmq).
             let (mine, theirs) = pipe_with(
                 [
                     Notifier::socket(me.signal.clone()),
                     Notifier::Socket(OnceLock::new()),
                 ],
-                config(me, None),
+                PipeConfig {
+                    hwm: [me.sndhwm, me.rcvhwm],
+                    conflate: [me.conflate; 2],
+                    peer_hwms: None,
+                },
             );
-            entry
-                .pending
-                .push((theirs, me.socket_type, me.routing_id.clone()));
+            entry.pending.push(Pending {
+                end: theirs,
+                routing_id: me.routing_id.clone(),
+                hwms: [me.sndhwm, me.rcvhwm],
+            });
             Ok((mine, Bytes::new()))
         }
     }

@@ -112,6 +112,8 @@ pub(crate) trait PipeSet {
     /// Closes the pipe with this id (a disconnect); the pattern forgets its peer as if
     /// it had gone.
     fn close_pipe(&mut self, pipe_id: u64);
+    /// Applies changed high-water marks to every pipe (see `PipeEnd::set_hwms`).
+    fn set_hwms(&mut self, sndhwm: usize, rcvhwm: usize);
     /// Closes every pipe.
     fn clear(&mut self);
 }
@@ -134,6 +136,11 @@ impl<T> PipeSet for peers::Peers<T> {
     }
     fn close_pipe(&mut self, pipe_id: u64) {
         self.close(pipe_id);
+    }
+    fn set_hwms(&mut self, sndhwm: usize, rcvhwm: usize) {
+        for p in self.iter() {
+            p.pipe.set_hwms(sndhwm, rcvhwm);
+        }
     }
     fn clear(&mut self) {
         peers::Peers::clear(self)

@@ -234,6 +234,7 @@ pub(crate) mod testing {
             PipeConfig {
                 hwm: [hwm, hwm],
                 conflate: [false; 2],
+                peer_hwms: None,
             },
         )
     }
