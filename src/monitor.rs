@@ -259,39 +259,49 @@ impl Drop for MonitorSink {
     }
 }
 
-/// What losing a connection's stream means to a monitor: a failed connect attempt's
-/// descriptor closed, a handshake that failed (with ZMTP's reason when there is one), or an
-/// established connection's end.
-pub(crate) fn loss_event(
+/// What losing a connection's stream means to a monitor, in libzmq's order: a failed
+/// connect attempt's descriptor closed; or a handshake that failed (with ZMTP's reason when
+/// there is one) and then, as for an established connection, DISCONNECTED (libzmq's
+/// stream engine raises DISCONNECTED for every stream it ran, handshaken or not).
+pub(crate) fn loss_events(
     endpoint: &str,
     fd: i32,
     connecting: bool,
     handshaken: bool,
     reason: &std::io::Error,
-) -> Option<MonitorEvent> {
+) -> Vec<MonitorEvent> {
     let endpoint = endpoint.to_string();
     if connecting {
-        return (fd >= 0).then_some(MonitorEvent::Closed { endpoint, fd });
+        return if fd >= 0 {
+            vec![MonitorEvent::Closed { endpoint, fd }]
+        } else {
+            Vec::new()
+        };
     }
-    if handshaken {
-        return Some(MonitorEvent::Disconnected { endpoint, fd });
+    let mut events = Vec::with_capacity(2);
+    if !handshaken {
+        let fault = reason
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<ProtocolError>());
+        events.push(match fault {
+            Some(ProtocolError::HandshakeTimeout) | Some(ProtocolError::PeerError(_)) | None => {
+                let errno = reason.raw_os_error().unwrap_or(match reason.kind() {
+                    std::io::ErrorKind::TimedOut => libc::ETIMEDOUT,
+                    _ => libc::ECONNRESET,
+                });
+                MonitorEvent::HandshakeFailedNoDetail {
+                    endpoint: endpoint.clone(),
+                    errno,
+                }
+            }
+            Some(p) => MonitorEvent::HandshakeFailedProtocol {
+                endpoint: endpoint.clone(),
+                code: protocol_code(p),
+            },
+        });
     }
-    let fault = reason
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<ProtocolError>());
-    Some(match fault {
-        Some(ProtocolError::HandshakeTimeout) | Some(ProtocolError::PeerError(_)) | None => {
-            let errno = reason.raw_os_error().unwrap_or(match reason.kind() {
-                std::io::ErrorKind::TimedOut => libc::ETIMEDOUT,
-                _ => libc::ECONNRESET,
-            });
-            MonitorEvent::HandshakeFailedNoDetail { endpoint, errno }
-        }
-        Some(p) => MonitorEvent::HandshakeFailedProtocol {
-            endpoint,
-            code: protocol_code(p),
-        },
-    })
+    events.push(MonitorEvent::Disconnected { endpoint, fd });
+    events
 }
 
 /// libzmq's ZMQ_PROTOCOL_ERROR_* code for a peer's protocol fault.

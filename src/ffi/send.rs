@@ -51,14 +51,20 @@ pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<u
         st.outgoing.push_back(frame);
         return Ok(len);
     }
+    // Frames already taken mean the first one found room; see below.
+    let started = !st.outgoing.is_empty();
     let mut msg = std::mem::take(&mut st.outgoing);
     msg.push_back(frame);
     match send_whole(&sock, &mut st, msg, flags & ZMQ_DONTWAIT != 0) {
         Ok(()) => Ok(len),
+        // The message fitted when its first frame was taken, so only its peer going away
+        // since can stop it now: libzmq drops the rest of such a message and reports
+        // success, rather than failing a message whose first frames it took.
+        Err((libc::EAGAIN, _)) if started => Ok(len),
         Err((e, unsent)) => {
-            // A retryable failure keeps the message's earlier frames, so sending the last
-            // frame again completes it, as in libzmq; any other failure ends the message.
-            if (e == libc::EAGAIN || e == libc::EINTR)
+            // An interrupted send keeps the message's earlier frames, so sending the last
+            // frame again completes it.
+            if e == libc::EINTR
                 && let Some(m) = unsent
             {
                 let mut frames = m.into_frames();

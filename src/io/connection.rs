@@ -17,7 +17,7 @@ use super::timers::Timers;
 use super::{IoHandle, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::message::Message;
-use crate::monitor::{MonitorEvent, loss_event};
+use crate::monitor::{MonitorEvent, loss_events};
 use crate::pipe::PipeEnd;
 use crate::routing::Trie;
 use crate::transport::{Stream, ipc, tcp};
@@ -285,14 +285,14 @@ impl Connection {
     /// The stream failed or ended: an accepted connection goes away, a connecting one waits
     /// for its next attempt.
     fn lost(&mut self, cx: &mut Cx<'_>, reason: io::Error) -> Verdict {
-        self.link.state.emit(|| {
-            let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
-            let connecting = !matches!(self.phase, Phase::Open);
-            // Not the engine's state: an engine that gave up on a silent peer is closed, and
-            // that loss is a DISCONNECTED, not a failed handshake.
-            let handshaken = self.handshaken;
-            loss_event(&self.label, fd, connecting, handshaken, &reason)
-        });
+        let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
+        let connecting = !matches!(self.phase, Phase::Open);
+        // Not the engine's state: an engine that gave up on a silent peer is closed, and
+        // that loss is a DISCONNECTED, not a failed handshake.
+        let handshaken = self.handshaken;
+        for ev in loss_events(&self.label, fd, connecting, handshaken, &reason) {
+            self.link.state.emit(|| Some(ev));
+        }
         self.flush_best_effort();
         if self.handshaken && self.link.options.stream_notify && self.link.socket_type.is_raw() {
             // STREAM_NOTIFY: an empty message tells the socket this peer went away.

@@ -349,6 +349,12 @@ impl SocketCore {
 
 impl Drop for SocketCore {
     fn drop(&mut self) {
+        // Each listener closed with the socket says so before the monitor stops (closing
+        // the state stops it), as libzmq's listeners do when their socket is closed.
+        for (endpoint, fd) in self.endpoints.bound_listeners() {
+            self.state
+                .emit(|| Some(crate::MonitorEvent::Closed { endpoint, fd }));
+        }
         // Order matters: the I/O threads read the linger from `state` when they see the
         // pipes go, and SocketClosed reaches connections that have no pipe yet.
         self.state.close(self.options.linger);

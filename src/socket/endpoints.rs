@@ -39,6 +39,14 @@ pub(crate) struct Endpoints {
 }
 
 impl Endpoints {
+    /// Each bound listener's resolved endpoint and descriptor (for its CLOSED event).
+    pub(crate) fn bound_listeners(&self) -> Vec<(String, i32)> {
+        self.bound
+            .iter()
+            .map(|b| (b.resolved.clone(), b.fd))
+            .collect()
+    }
+
     /// The I/O threads serving listeners, each once.
     pub(crate) fn listener_threads(&self) -> Vec<IoHandle> {
         let mut out: Vec<IoHandle> = Vec::new();

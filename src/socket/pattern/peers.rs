@@ -212,9 +212,11 @@ impl<T> Peers<T> {
         }
     }
 
-    /// Whether any peer has room for a message now.
+    /// Whether any peer that is still there has room for a message now.
     pub fn any_can_send(&self) -> bool {
-        self.list.iter().any(|p| p.pipe.can_send())
+        self.list
+            .iter()
+            .any(|p| !p.pipe.is_peer_gone() && p.pipe.can_send())
     }
 }
 

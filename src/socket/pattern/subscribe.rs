@@ -1,7 +1,7 @@
 //! SUB and XSUB (RFC 29): subscriptions travel upstream to every publisher, each as a
 //! message whose first byte is 1 (subscribe) or 0 (cancel), encoded by `zmtp`; received
-//! messages are fair-queued and filtered again here (an inproc or old publisher may not
-//! have filtered), inverted under INVERT_MATCHING.
+//! messages are fair-queued and, by a SUB, filtered again here (an inproc or old publisher
+//! may not have filtered), inverted under INVERT_MATCHING.
 
 use bytes::Bytes;
 
@@ -76,8 +76,10 @@ impl Pattern for Subscribe {
 
     fn try_recv(&mut self, o: &Options) -> Result<Option<Message>, Error> {
         while let Some((_, msg)) = self.peers.recv_fq() {
+            // Only SUB filters (libzmq's options.filter): an XSUB hands over whatever its
+            // publishers sent, which an XPUB_MANUAL publisher chooses itself.
             let topic = msg.first().map_or(&[][..], |f| &f[..]);
-            if self.subs.matches(topic) != o.invert_matching {
+            if self.xsub || self.subs.matches(topic) != o.invert_matching {
                 return Ok(Some(msg));
             }
         }
@@ -161,6 +163,18 @@ mod tests {
         p_far.push(Message::single("yes.2")).ok();
         p_far.push(Message::single("no.2")).ok();
         assert_eq!(s.try_recv(&o).unwrap().unwrap().frames()[0], &b"no.2"[..]);
+    }
+
+    #[test]
+    fn xsub_hands_over_what_arrives_unfiltered() {
+        let o = Options::default();
+        let mut s = Subscribe::new(true);
+        let (p, p_far) = pipe(10);
+        s.attach(p, None, &o);
+        let sub = Message::single(encode_subscription_message(true, b"A"));
+        assert!(matches!(s.try_send(sub, &o), Attempt::Sent));
+        p_far.push(Message::single("B")).ok();
+        assert_eq!(s.try_recv(&o).unwrap().unwrap().frames()[0], &b"B"[..]);
     }
 
     #[test]
