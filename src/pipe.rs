@@ -107,6 +107,13 @@ struct Shared {
     /// [`PipeEnd::count_taken`]); the writer reads it only when its own count says the queue
     /// may be full, so the hot path touches no cache line the other side writes.
     taken: [Padded<AtomicU64>; 2],
+    /// Per direction, indexed by the writing side: messages the writer wrote straight to
+    /// the connection (see [`PipeEnd::push`]) that the reader has not yet counted as taken.
+    /// They hold their high-water-mark credit until the I/O thread next looks at the pipe,
+    /// as a queued message holds it until that thread reads it (libzmq's accounting:
+    /// at SNDHWM 1 a burst of sends gets about one message through, not a kernel buffer's
+    /// worth).
+    direct_written: [Padded<AtomicU64>; 2],
 }
 
 /// Messages at least this large are written directly whenever nothing is queued ahead.
@@ -201,6 +208,7 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         queues: [SegQueue::new(), SegQueue::new()],
         conflate: config.conflate,
         taken: Default::default(),
+        direct_written: Default::default(),
     });
     let end = |shared, side| PipeEnd {
         shared,
@@ -222,7 +230,15 @@ impl PipeEnd {
     }
 
     /// Whether a send now would find room (used to pick a pipe before committing a message).
+    /// A pipe found full while messages written directly still hold their credit asks the
+    /// reader to come and give it back, and to wake this end then.
     pub fn can_send(&self) -> bool {
+        self.has_credit()
+            || (self.shared.direct_written[self.side].load(Ordering::Relaxed) > 0
+                && self.arm_writer_wake())
+    }
+
+    fn has_credit(&self) -> bool {
         let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed) as u64;
         if hwm == 0 || self.sent.get() - self.seen_taken.get() < hwm {
             return true;
@@ -270,16 +286,29 @@ impl PipeEnd {
         self.set_hwms(mine[0], mine[1]);
     }
 
+    /// Counts a message written directly against the high-water mark, until the reader
+    /// credits it (see `direct_written`).
+    fn count_direct(&self) {
+        self.sent.set(self.sent.get() + 1);
+        self.shared.direct_written[self.side].fetch_add(1, Ordering::Release);
+    }
+
+    /// Marks this end's writer as waiting for room, then says whether room appeared
+    /// meanwhile. A reader that owes credit for direct writes is asked to come and give it.
+    fn arm_writer_wake(&self) -> bool {
+        self.shared.writer_blocked[self.side].store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if self.shared.direct_written[self.side].load(Ordering::Relaxed) > 0 {
+            self.shared.notifiers[1 - self.side].notify();
+        }
+        self.has_credit()
+    }
+
     /// Whether a message would be admitted now. When not, the reader wakes this end once
     /// the queue drains, as after a refused push (XPUB_NODROP checks every subscriber's
     /// room before it sends to any).
     pub fn has_room(&self) -> bool {
-        if self.can_send() {
-            return true;
-        }
-        self.shared.writer_blocked[self.side].store(true, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        self.can_send()
+        self.has_credit() || self.arm_writer_wake()
     }
 
     fn outgoing(&self) -> &SegQueue<Item> {
@@ -312,6 +341,10 @@ impl PipeEnd {
         let Notifier::Io { direct, .. } = &self.shared.notifiers[1 - self.side].0 else {
             return Ok(Some(msg));
         };
+        if !self.has_credit() {
+            // No credit: the queued path refuses it (and arranges the wake-up).
+            return Ok(Some(msg));
+        }
         if !self.batch.borrow().is_empty() || !self.outgoing().is_empty() {
             return Ok(Some(msg));
         }
@@ -334,8 +367,12 @@ impl PipeEnd {
             return Err(PushError::Closed(msg));
         }
         match direct.try_send(msg, || self.outgoing().is_empty()) {
-            DirectSend::Written => Ok(None),
+            DirectSend::Written => {
+                self.count_direct();
+                Ok(None)
+            }
             DirectSend::Spilled => {
+                self.count_direct();
                 self.shared.notifiers[1 - self.side].notify();
                 Ok(None)
             }
@@ -368,13 +405,9 @@ impl PipeEnd {
         if self.is_peer_gone() {
             return Err(PushError::Closed(msg));
         }
-        if !self.can_send() {
-            self.shared.writer_blocked[self.side].store(true, Ordering::SeqCst);
-            fence(Ordering::SeqCst);
-            // The reader may have drained the queue between the check and the flag.
-            if !self.can_send() {
-                return Err(PushError::Full(msg));
-            }
+        // The reader may have drained the queue between the check and the flag.
+        if !self.has_credit() && !self.arm_writer_wake() {
+            return Err(PushError::Full(msg));
         }
         if self.shared.conflate[self.side] {
             // The newest message replaces whatever is still queued.
@@ -415,7 +448,9 @@ impl PipeEnd {
             self.after_pull();
             return Ok(Some(msg));
         }
-        // Drained: the writer's view of our progress becomes exact again.
+        // Drained: the writer's view of our progress becomes exact again, the messages it
+        // wrote directly included.
+        self.take_direct_credit();
         self.publish_taken();
         self.after_pull();
         if !self.is_peer_gone() {
@@ -425,6 +460,25 @@ impl PipeEnd {
         let msg = self.take_one().ok_or(())?;
         self.count_taken();
         Ok(Some(msg))
+    }
+
+    /// Counts the messages the other end wrote directly as taken, and tells it (the I/O
+    /// thread calls this whenever it looks at the connection, as it would have read them).
+    pub fn credit_direct_writes(&self) {
+        if self.take_direct_credit() {
+            self.publish_taken();
+            self.after_pull();
+        }
+    }
+
+    fn take_direct_credit(&self) -> bool {
+        let owed = &self.shared.direct_written[1 - self.side];
+        if owed.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        let n = owed.swap(0, Ordering::Acquire);
+        self.received.set(self.received.get() + n);
+        n > 0
     }
 
     fn take_one(&self) -> Option<Message> {

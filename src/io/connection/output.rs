@@ -40,6 +40,9 @@ impl Connection {
     /// writes them, all under the direct-write lock so nothing overtakes anything. Returns
     /// whether more wait in the pipe, and whether everything was written.
     pub(super) fn output(&mut self) -> io::Result<(bool, bool)> {
+        if let Some(p) = &self.pipe {
+            p.credit_direct_writes();
+        }
         let direct = self.direct();
         let nothing_to_write = self.pipe.as_ref().is_none_or(|p| !p.has_input())
             && self.engine.as_mut().is_none_or(|e| e.outbuf().is_empty())
