@@ -21,14 +21,11 @@ impl Pattern for Dealer {
     }
 
     fn try_send(&mut self, msg: Message, _o: &Options) -> Attempt {
-        match self.peers.send_lb(msg) {
-            Ok(_) => Attempt::Sent,
-            Err(m) => Attempt::WouldBlock(m),
-        }
+        self.peers.lb_attempt(msg)
     }
 
     fn try_recv(&mut self, _o: &Options) -> Result<Option<Message>, Error> {
-        Ok(self.peers.recv_fq().map(|(_, m)| m))
+        Ok(self.peers.recv_any())
     }
 
     fn writable(&mut self, _o: &Options) -> bool {

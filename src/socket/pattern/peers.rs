@@ -173,6 +173,20 @@ impl<T> Peers<T> {
         r
     }
 
+    /// Round-robin send as an attempt: sent, or the message back when every pipe is full
+    /// (PAIR, PUSH, DEALER).
+    pub fn lb_attempt(&mut self, msg: Message) -> super::Attempt {
+        match self.send_lb(msg) {
+            Ok(_) => super::Attempt::Sent,
+            Err(m) => super::Attempt::WouldBlock(m),
+        }
+    }
+
+    /// The next message in fair-queued order, whoever sent it (PAIR, PULL, DEALER).
+    pub fn recv_any(&mut self) -> Option<Message> {
+        self.recv_fq().map(|(_, m)| m)
+    }
+
     /// Takes the next message in fair-queued order, with the position of the peer it came
     /// from (valid until the next change to the set).
     pub fn recv_fq(&mut self) -> Option<(usize, Message)> {
@@ -227,6 +241,11 @@ pub(crate) mod testing {
 
     use crate::pipe::{Notifier, PipeConfig, PipeEnd, pipe_with};
     use crate::signal::Signal;
+
+    /// A message's frames as byte slices, for comparing with literals.
+    pub fn frames(m: &crate::message::Message) -> Vec<&[u8]> {
+        m.frames().iter().map(|f| &f[..]).collect()
+    }
 
     /// A pipe pair with room for `hwm` messages each way: the socket's end and the peer's.
     pub fn pipe(hwm: usize) -> (PipeEnd, PipeEnd) {

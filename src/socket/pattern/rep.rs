@@ -82,12 +82,8 @@ impl Pattern for Rep {
 
 #[cfg(test)]
 mod tests {
-    use super::super::peers::testing::pipe;
+    use super::super::peers::testing::{frames, pipe};
     use super::*;
-
-    fn frames(m: &Message) -> Vec<&[u8]> {
-        m.frames().iter().map(|f| &f[..]).collect()
-    }
 
     #[test]
     fn rep_sends_the_reply_back_with_the_requests_envelope() {

@@ -109,12 +109,8 @@ impl Pattern for Req {
 
 #[cfg(test)]
 mod tests {
-    use super::super::peers::testing::pipe;
+    use super::super::peers::testing::{frames, pipe};
     use super::*;
-
-    fn frames(m: &Message) -> Vec<&[u8]> {
-        m.frames().iter().map(|f| &f[..]).collect()
-    }
 
     #[test]
     fn req_second_send_before_the_reply_is_efsm() {

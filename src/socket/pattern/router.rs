@@ -193,12 +193,8 @@ impl Pattern for Router {
 
 #[cfg(test)]
 mod tests {
-    use super::super::peers::testing::pipe;
+    use super::super::peers::testing::{frames, pipe};
     use super::*;
-
-    fn frames(m: &Message) -> Vec<&[u8]> {
-        m.frames().iter().map(|f| &f[..]).collect()
-    }
 
     #[test]
     fn router_prefixes_the_senders_announced_id_and_routes_by_it() {

@@ -114,12 +114,8 @@ impl Pattern for Stream {
 
 #[cfg(test)]
 mod tests {
-    use super::super::peers::testing::pipe;
+    use super::super::peers::testing::{frames, pipe};
     use super::*;
-
-    fn frames(m: &Message) -> Vec<&[u8]> {
-        m.frames().iter().map(|f| &f[..]).collect()
-    }
 
     #[test]
     fn stream_prefixes_data_with_a_generated_id_and_routes_replies_by_it() {
