@@ -149,3 +149,27 @@ fn a_ferrozmq_stream_and_a_libzmq_stream_exchange_raw_bytes() {
         .unwrap();
     assert_eq!(recv_body(&ours, &id, b"back"), b"back");
 }
+
+#[test]
+fn a_router_raw_router_talks_raw_tcp_as_a_stream_socket_does() {
+    let ctx = Context::new();
+    let router = ferrozmq::Router::new(&ctx).unwrap();
+    router.set_router_raw(true).unwrap();
+    router.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let mut client =
+        TcpStream::connect(("127.0.0.1", port(&router.last_endpoint().unwrap()))).unwrap();
+    client.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let hello = router.recv().unwrap();
+    assert!(hello.frames()[1].is_empty(), "the connect notification");
+    let id = hello.frames()[0].clone();
+    client.write_all(b"raw").unwrap();
+    let m = router.recv().unwrap();
+    assert_eq!(m.frames(), [id.clone(), Bytes::from_static(b"raw")]);
+    router
+        .send(Message::from(vec![id, Bytes::from_static(b"back")]))
+        .unwrap();
+    let mut buf = [0u8; 4];
+    client.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"back");
+}

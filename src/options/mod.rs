@@ -22,6 +22,8 @@ pub(crate) enum Effect {
     Attach,
     /// Reaches the pipes that already exist too (the high-water marks, as in libzmq).
     Pipes,
+    /// Changes the socket's rules (ROUTER_RAW makes a ROUTER a STREAM socket).
+    Rules,
 }
 
 /// One option as the table declares it, for code that lists or checks options (the tests

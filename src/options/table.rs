@@ -11,7 +11,8 @@
 //!
 //! Effects: `Now` is read by the socket on each call; `Attach` is copied into each new
 //! connection or pipe (so it applies from the next bind or connect); `Pipes` reaches the
-//! pipes that already exist too.
+//! pipes that already exist too; `Rules` changes the socket's rules (ROUTER_RAW), for a
+//! socket that has no peers yet.
 
 /// Calls `$cb!` with the table.
 macro_rules! socket_option_table {
@@ -165,6 +166,10 @@ macro_rules! socket_option_table {
             /// and one to a full peer blocks, instead of being dropped (default false).
             router_mandatory / set_router_mandatory: bool [bool] = false,
                 ZMQ_ROUTER_MANDATORY = 33, codec::FlagPositive, on [Router], Now, wo;
+            /// ZMQ_ROUTER_RAW (deprecated in libzmq for ZMQ_STREAM): the ROUTER talks raw TCP
+            /// and behaves as a STREAM socket; set it before bind or connect.
+            router_raw / set_router_raw: bool [bool] = false,
+                ZMQ_ROUTER_RAW = 41, codec::FlagPositive, on [Router], Rules, wo;
             /// ZMQ_ROUTER_HANDOVER: a new peer with a routing id already in use takes it
             /// over (default false: the newcomer is refused).
             router_handover / set_router_handover: bool [bool] = false,

@@ -29,6 +29,9 @@ pub struct SocketCore {
     pub(super) ctx: Context,
     pub(super) id: u64,
     pub(super) kind: SocketType,
+    /// The type whose rules and wire behaviour the socket follows (a ROUTER_RAW ROUTER
+    /// follows STREAM's); `kind` stays what ZMQ_TYPE reports.
+    pub(super) wire_kind: SocketType,
     pub(crate) options: Options,
     pub(super) signal: Arc<Signal>,
     pub(super) events_tx: EventSender,
@@ -57,6 +60,7 @@ impl SocketCore {
             ctx: ctx.clone(),
             id,
             kind,
+            wire_kind: kind,
             options: Options::default(),
             signal,
             events_tx,
@@ -91,13 +95,32 @@ impl SocketCore {
                 let (snd, rcv) = (self.options.sndhwm, self.options.rcvhwm);
                 self.pattern.pipes().set_hwms(snd, rcv);
             }
+            crate::options::Effect::Rules => {
+                let rules = self.rules();
+                if rules != self.wire_kind {
+                    // libzmq changes the rules for the connections made from then on;
+                    // ferrozmq's patterns hold their pipes, so the old ones close.
+                    self.pattern.pipes().clear();
+                    self.pattern = pattern::for_type(rules);
+                    self.wire_kind = rules;
+                }
+            }
+        }
+    }
+
+    /// The rules the socket follows: its type's, or a STREAM's for a ROUTER_RAW ROUTER.
+    fn rules(&self) -> SocketType {
+        if self.options.router_raw {
+            SocketType::Stream
+        } else {
+            self.kind
         }
     }
 
     pub(super) fn link(&self) -> SocketLink {
         SocketLink {
             socket_id: self.id,
-            socket_type: self.kind,
+            socket_type: self.wire_kind,
             options: Arc::new(self.options.clone()),
             signal: self.signal.clone(),
             events: self.events_tx.clone(),
