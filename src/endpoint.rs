@@ -39,6 +39,9 @@ impl Endpoint {
             "ipc" => Ok(Endpoint::Ipc(parse_ipc(s, rest)?)),
             "inproc" if !rest.is_empty() => Ok(Endpoint::Inproc(rest.to_string())),
             "inproc" => Err(Error::InvalidEndpoint(s.to_string())),
+            // libzmq 4.3 builds udp:// in, for the draft RADIO/DISH/DGRAM types only: the
+            // stable types get ENOCOMPATPROTO for it, not EPROTONOSUPPORT.
+            "udp" => Err(Error::NoCompatProto),
             other => Err(Error::ProtocolNotSupported(other.to_string())),
         }
     }
@@ -187,5 +190,26 @@ mod tests {
     fn localhost_resolves_to_ipv4_by_default() {
         let a = resolve_tcp("localhost", 80, false).unwrap();
         assert!(a.is_ipv4());
+    }
+
+    #[test]
+    fn transports_ferrozmq_does_not_build_answer_as_a_libzmq_without_them() {
+        for ep in [
+            "pgm://eth0;239.192.1.1:5555",
+            "epgm://x",
+            "norm://x",
+            "tipc://{5560,0,0}",
+            "vmci://0:1",
+            "ws://127.0.0.1:1",
+        ] {
+            assert!(
+                matches!(Endpoint::parse(ep), Err(Error::ProtocolNotSupported(_))),
+                "{ep}"
+            );
+        }
+        assert!(matches!(
+            Endpoint::parse("udp://127.0.0.1:5555"),
+            Err(Error::NoCompatProto)
+        ));
     }
 }
