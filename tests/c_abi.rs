@@ -57,8 +57,13 @@ fn a_steerable_proxy_forwards_captures_pauses_and_terminates() {
 }
 
 #[test]
-fn timers_iovecs_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
+fn timers_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
     run_c("utils", &[]);
+}
+
+#[test]
+fn sendiov_sends_the_last_buffer_without_sndmore_and_recviov_counts_parts_as_libzmq() {
+    run_c("iov", &[]);
 }
 
 #[test]
