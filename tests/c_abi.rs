@@ -57,6 +57,11 @@ fn a_steerable_proxy_forwards_captures_pauses_and_terminates() {
 }
 
 #[test]
+fn a_proxy_never_reads_its_send_only_side_and_waits_for_a_writable_one() {
+    run_c("proxy_one_way", &[]);
+}
+
+#[test]
 fn timers_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
     run_c("utils", &[]);
 }
