@@ -62,6 +62,11 @@ fn a_proxy_never_reads_its_send_only_side_and_waits_for_a_writable_one() {
 }
 
 #[test]
+fn msg_get_srcfd_and_shared_and_zmq_has_answer_as_libzmq() {
+    run_c("msg_props", &[]);
+}
+
+#[test]
 fn timers_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
     run_c("utils", &[]);
 }

@@ -27,6 +27,7 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
             data,
             more: st.rcvmore,
             meta: st.incoming_meta.clone(),
+            ..Content::default()
         });
     }
     let timeout = st.core.options.rcvtimeo;
@@ -49,6 +50,7 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
         data,
         more: st.rcvmore,
         meta: st.incoming_meta.clone(),
+        ..Content::default()
     })
 }
 
