@@ -67,6 +67,11 @@ fn msg_get_srcfd_and_shared_and_zmq_has_answer_as_libzmq() {
 }
 
 #[test]
+fn context_options_take_libzmq_ranges_and_reach_the_io_threads_and_sockets() {
+    run_c("ctx_options", &[]);
+}
+
+#[test]
 fn timers_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
     run_c("utils", &[]);
 }
