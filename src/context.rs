@@ -1,17 +1,21 @@
-//! Context: the pool of I/O threads and the inproc registry its sockets share.
+//! Context: the pool of I/O threads and the inproc registry its sockets share, and the
+//! builder that sets the context options (see `options::ctx`) before the threads start.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::io::{self, Command, IoHandle};
+use crate::options::{CtxOptions, Options, context_option_table};
 use crate::signal::Signal;
+use crate::sys::thread::Scheduling;
 use crate::transport::inproc::InprocEntry;
 
-/// libzmq's default for ZMQ_MAX_SOCKETS.
-const MAX_SOCKETS: usize = 1023;
+/// The most bytes a Linux thread name holds (16 with its NUL), which libzmq's names fill.
+const THREAD_NAME_BYTES: usize = 15;
 
 /// A ferrozmq context: owns the I/O threads that serve its sockets' tcp and ipc connections,
 /// and joins its sockets' inproc endpoints.
@@ -23,7 +27,15 @@ pub struct Context {
     pub(crate) inner: Arc<ContextInner>,
 }
 
+/// Context options (libzmq's zmq_ctx_set), set before the context starts its I/O threads:
+/// `Context::builder().io_threads(2).thread_name_prefix("app".into()).build()`.
+#[derive(Debug, Clone, Default)]
+pub struct ContextBuilder {
+    options: CtxOptions,
+}
+
 pub(crate) struct ContextInner {
+    options: CtxOptions,
     io: Vec<IoHandle>,
     joins: Mutex<Vec<JoinHandle<()>>>,
     next_io: AtomicUsize,
@@ -45,30 +57,104 @@ impl Default for Context {
     }
 }
 
+/// A typed setter on the builder for each option the table marks `rust`.
+macro_rules! builder_setter {
+    (rust, $(#[$doc:meta])* $field:ident : $ty:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: $ty) -> Self {
+            self.options.$field = value;
+            self
+        }
+    };
+    ($other:ident, $($rest:tt)*) => {};
+}
+
+/// A getter on the context for each option the table marks `rust` or `rust_get`.
+macro_rules! context_getter {
+    (c_only, $($rest:tt)*) => {};
+    ($rust:ident, $(#[$doc:meta])* $field:ident : $ty:ty) => {
+        $(#[$doc])*
+        pub fn $field(&self) -> $ty {
+            Clone::clone(&self.inner.options.$field)
+        }
+    };
+}
+
+macro_rules! context_accessors {
+    ($($(#[$doc:meta])* $field:ident : $ty:ty = $default:expr, $rust:ident;
+        $($access:ident $zname:ident = $num:literal by $codec:ty),+ ;)*) => {
+        impl ContextBuilder {
+            $(builder_setter!($rust, $(#[$doc])* $field: $ty);)*
+        }
+
+        impl Context {
+            $(context_getter!($rust, $(#[$doc])* $field: $ty);)*
+        }
+    };
+}
+
+context_option_table!(context_accessors);
+
+impl ContextBuilder {
+    /// Starts the context's I/O threads with these options.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a value libzmq's zmq_ctx_set refuses (MAX_SOCKETS 0, a
+    /// negative priority or policy, a name prefix over 16 bytes or holding a NUL), or
+    /// [`Error::Io`] if the system cannot start a thread or make its epoll instance. A
+    /// scheduling the system refuses (a priority without the privilege, say) is not an
+    /// error: the threads run as they would without it.
+    pub fn build(self) -> Result<Context> {
+        Context::with_options(self.options)
+    }
+}
+
 impl Context {
-    /// A context with one I/O thread, as libzmq's default.
+    /// A context with libzmq's default options (one I/O thread).
     ///
     /// # Panics
     /// If the operating system cannot start a thread or create an epoll instance; use
-    /// [`Context::with_io_threads`] to handle that as an error.
+    /// [`Context::builder`] to handle that as an error.
     pub fn new() -> Context {
-        match Context::with_io_threads(1) {
+        match Context::with_options(CtxOptions::default()) {
             Ok(c) => c,
             Err(e) => panic!("ferrozmq: cannot start the I/O thread: {e}"),
         }
     }
 
+    /// A builder for a context with options other than the defaults.
+    pub fn builder() -> ContextBuilder {
+        ContextBuilder::default()
+    }
+
     /// A context with `n` I/O threads (at least one).
+    ///
+    /// # Errors
+    /// As [`ContextBuilder::build`].
     pub fn with_io_threads(n: usize) -> Result<Context> {
+        Context::builder().io_threads(n).build()
+    }
+
+    /// Starts a context with `options`, as zmq_ctx_set left them (the C ABI's contexts
+    /// start at their first socket).
+    pub(crate) fn with_options(options: CtxOptions) -> Result<Context> {
+        options.check()?;
+        let scheduling = Scheduling {
+            policy: options.thread_sched_policy,
+            priority: options.thread_priority,
+            cpus: options.thread_affinity.iter().copied().collect(),
+        };
         let mut io = Vec::new();
         let mut joins = Vec::new();
-        for i in 0..n.max(1) {
-            let (handle, join) = io::spawn(i)?;
+        for i in 0..options.io_threads.max(1) {
+            let name = io_thread_name(&options.thread_name_prefix, i);
+            let (handle, join) = io::spawn(name, scheduling.clone())?;
             io.push(handle);
             joins.push(join);
         }
         Ok(Context {
             inner: Arc::new(ContextInner {
+                options,
                 io,
                 joins: Mutex::new(joins),
                 next_io: AtomicUsize::new(0),
@@ -79,11 +165,6 @@ impl Context {
                 terminated: AtomicBool::new(false),
             }),
         })
-    }
-
-    /// The number of I/O threads.
-    pub fn io_threads(&self) -> usize {
-        self.inner.io.len()
     }
 
     /// Terminates the context: blocking calls on its sockets in other threads return
@@ -114,9 +195,35 @@ impl Context {
     }
 }
 
+/// An I/O thread's name as libzmq gives it: "<prefix>/ZMQbg/IO/<n>", or "ZMQbg/IO/<n>"
+/// without a prefix, cut to what a Linux thread name holds.
+fn io_thread_name(prefix: &str, index: usize) -> String {
+    let mut name = if prefix.is_empty() {
+        format!("ZMQbg/IO/{index}")
+    } else {
+        format!("{prefix}/ZMQbg/IO/{index}")
+    };
+    let mut end = name.len().min(THREAD_NAME_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name.truncate(end);
+    name
+}
+
 impl ContextInner {
     fn lock_sockets(&self) -> std::sync::MutexGuard<'_, SocketRegistry> {
         self.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The options a new socket starts with: libzmq's, with the context's IPV6, and with
+    /// LINGER 0 when BLOCKY is off.
+    pub fn socket_defaults(&self) -> Options {
+        Options {
+            ipv6: self.options.ipv6,
+            linger: (!self.options.blocky).then_some(Duration::ZERO),
+            ..Options::default()
+        }
     }
 
     /// Whether `term` or `shutdown` was called.
@@ -130,7 +237,7 @@ impl ContextInner {
             return Err(Error::Terminated);
         }
         let mut reg = self.lock_sockets();
-        if reg.signals.len() >= MAX_SOCKETS {
+        if reg.signals.len() >= self.options.max_sockets {
             return Err(Error::TooManySockets);
         }
         let id = self.next_socket_id.fetch_add(1, Ordering::Relaxed);

@@ -67,9 +67,18 @@ fn parse_tcp(whole: &str, rest: &str) -> Result<Endpoint> {
     })
 }
 
+/// The bytes of a Unix socket address's path, its terminating NUL included (108 on Linux).
+const SUN_PATH: usize =
+    std::mem::size_of::<libc::sockaddr_un>() - std::mem::size_of::<libc::sa_family_t>();
+
 fn parse_ipc(whole: &str, rest: &str) -> Result<IpcAddr> {
+    // libzmq checks the length first, counting an abstract name's '@' as the byte that
+    // becomes its leading NUL, and refuses an empty abstract name.
+    if rest.len() >= SUN_PATH {
+        return Err(Error::NameTooLong);
+    }
     match rest {
-        "" => Err(Error::InvalidEndpoint(whole.to_string())),
+        "" | "@" => Err(Error::InvalidEndpoint(whole.to_string())),
         "*" => Ok(IpcAddr::Any),
         r if r.starts_with('@') => Ok(IpcAddr::Abstract(r.as_bytes()[1..].to_vec())),
         r => Ok(IpcAddr::Path(PathBuf::from(r))),
@@ -177,6 +186,31 @@ mod tests {
             Endpoint::parse("ipc://@abc").unwrap(),
             Endpoint::Ipc(IpcAddr::Abstract(b"abc".to_vec()))
         );
+    }
+
+    #[test]
+    fn ipc_path_that_fills_sun_path_is_name_too_long() {
+        let longest = format!("ipc://{}", "a".repeat(SUN_PATH - 1));
+        assert!(Endpoint::parse(&longest).is_ok());
+        let too_long = format!("ipc://{}", "a".repeat(SUN_PATH));
+        assert_eq!(
+            Endpoint::parse(&too_long).unwrap_err().errno(),
+            libc::ENAMETOOLONG
+        );
+        let abstract_too_long = format!("ipc://@{}", "a".repeat(SUN_PATH - 1));
+        assert!(matches!(
+            Endpoint::parse(&abstract_too_long),
+            Err(Error::NameTooLong)
+        ));
+    }
+
+    #[test]
+    fn empty_abstract_ipc_name_is_invalid() {
+        assert_eq!(
+            Endpoint::parse("ipc://@").unwrap_err().errno(),
+            libc::EINVAL
+        );
+        assert!(Endpoint::parse("ipc://@x").is_ok());
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum Error {
     /// The message is too large (EMSGSIZE).
     #[error("message too long")]
     MessageTooLarge,
+    /// An ipc path longer than a Unix socket address holds (ENAMETOOLONG).
+    #[error("file name too long")]
+    NameTooLong,
     /// Too many open sockets in the context (EMFILE).
     #[error("too many open sockets")]
     TooManySockets,
@@ -92,6 +95,7 @@ impl Error {
             Error::NoSuchEndpoint => libc::ENOENT,
             Error::NotSupported => libc::ENOTSUP,
             Error::MessageTooLarge => libc::EMSGSIZE,
+            Error::NameTooLong => libc::ENAMETOOLONG,
             Error::TooManySockets => libc::EMFILE,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
         }

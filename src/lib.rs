@@ -54,7 +54,7 @@ pub(crate) fn test_epoch() -> std::time::Instant {
     std::time::Instant::now()
 }
 
-pub use context::Context;
+pub use context::{Context, ContextBuilder};
 pub use error::{Error, Result, SendError};
 pub use message::Message;
 pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};

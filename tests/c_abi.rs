@@ -57,8 +57,28 @@ fn a_steerable_proxy_forwards_captures_pauses_and_terminates() {
 }
 
 #[test]
-fn timers_iovecs_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
+fn a_proxy_never_reads_its_send_only_side_and_waits_for_a_writable_one() {
+    run_c("proxy_one_way", &[]);
+}
+
+#[test]
+fn msg_get_srcfd_and_shared_and_zmq_has_answer_as_libzmq() {
+    run_c("msg_props", &[]);
+}
+
+#[test]
+fn context_options_take_libzmq_ranges_and_reach_the_io_threads_and_sockets() {
+    run_c("ctx_options", &[]);
+}
+
+#[test]
+fn timers_threads_and_term_from_another_thread_behave_as_zmq_h_says() {
     run_c("utils", &[]);
+}
+
+#[test]
+fn sendiov_sends_the_last_buffer_without_sndmore_and_recviov_counts_parts_as_libzmq() {
+    run_c("iov", &[]);
 }
 
 #[test]

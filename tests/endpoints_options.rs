@@ -52,6 +52,47 @@ fn unbind_of_an_unknown_endpoint_is_no_such_endpoint() {
 }
 
 #[test]
+fn unbind_with_the_wildcard_given_to_bind_is_no_such_endpoint_as_in_libzmq() {
+    let ctx = Context::new();
+    for wildcard in ["tcp://127.0.0.1:*", "ipc://*"] {
+        let a = pull(&ctx);
+        a.bind(wildcard).unwrap();
+        let err = a.unbind(wildcard).unwrap_err();
+        assert!(matches!(err, Error::NoSuchEndpoint), "{wildcard}: {err}");
+        assert_eq!(err.errno(), libc::ENOENT);
+        a.unbind(&a.last_endpoint().unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn unbind_takes_a_host_name_that_resolves_to_the_bound_address() {
+    let ctx = Context::new();
+    let a = pull(&ctx);
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = a.last_endpoint().unwrap();
+    let port = ep.rsplit(':').next().unwrap();
+    a.unbind(&format!("tcp://localhost:{port}")).unwrap();
+    assert!(matches!(a.unbind(&ep), Err(Error::NoSuchEndpoint)));
+}
+
+#[test]
+fn an_ipc_path_longer_than_sun_path_is_name_too_long_for_bind_and_connect() {
+    let ctx = Context::new();
+    let a = pull(&ctx);
+    let too_long = format!("ipc://{}", "a".repeat(108));
+    assert_eq!(a.bind(&too_long).unwrap_err().errno(), libc::ENAMETOOLONG);
+    assert!(matches!(a.connect(&too_long), Err(Error::NameTooLong)));
+}
+
+#[test]
+fn an_empty_abstract_ipc_name_is_invalid() {
+    let ctx = Context::new();
+    let a = pull(&ctx);
+    assert_eq!(a.bind("ipc://@").unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(a.connect("ipc://@").unwrap_err().errno(), libc::EINVAL);
+}
+
+#[test]
 fn disconnect_stops_delivery_to_that_peer() {
     for t in ALL {
         let ctx = Context::new();

@@ -1,10 +1,11 @@
 //! Contexts: zmq_ctx_new/term/shutdown/set/get and the older zmq_init/zmq_term.
 //!
-//! The ferrozmq [`Context`] (and its I/O threads) is made at the first zmq_socket, so
-//! ZMQ_IO_THREADS set before then takes effect, as in libzmq.
+//! The ferrozmq [`Context`] (and its I/O threads) is made at the first zmq_socket, as
+//! libzmq starts its threads, so the options set before then (IO_THREADS, MAX_SOCKETS, the
+//! thread options) take effect; IPV6 and BLOCKY apply to each socket made after they are
+//! set. The options themselves, their numbers and ranges, are the table in `options::ctx`.
 
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
 use super::Registry;
@@ -12,25 +13,13 @@ use super::errno::ETERM;
 use super::guard;
 use super::wake::with_signals_blocked;
 use crate::Context;
-
-const ZMQ_IO_THREADS: c_int = 1;
-const ZMQ_MAX_SOCKETS: c_int = 2;
-const ZMQ_SOCKET_LIMIT: c_int = 3;
-const ZMQ_MAX_MSGSZ: c_int = 5;
-const ZMQ_MSG_T_SIZE: c_int = 6;
-const ZMQ_IPV6: c_int = 42;
-const ZMQ_BLOCKY: c_int = 70;
-
-/// ferrozmq's hard cap on sockets per context (context.rs), reported as ZMQ_SOCKET_LIMIT.
-const SOCKET_LIMIT: c_int = 1023;
+use crate::options::CtxOptions;
 
 pub(crate) static CONTEXTS: Registry<FfiCtx> = Registry::new();
 
-/// A context as C sees it: settings until the first socket, then a ferrozmq Context.
+/// A context as C sees it: its options, and once started a ferrozmq Context.
 pub(crate) struct FfiCtx {
     state: Mutex<CtxState>,
-    /// Sockets made and not yet closed, against ZMQ_MAX_SOCKETS.
-    pub(crate) open_sockets: AtomicUsize,
 }
 
 /// Settings a context hands each new socket.
@@ -43,27 +32,18 @@ pub(crate) struct SocketDefaults {
 
 struct CtxState {
     ctx: Option<Context>,
-    io_threads: c_int,
-    max_sockets: c_int,
-    max_msgsz: c_int,
-    ipv6: bool,
-    blocky: bool,
+    options: CtxOptions,
     shut: bool,
 }
 
 impl FfiCtx {
-    fn new(io_threads: c_int) -> FfiCtx {
+    fn new(options: CtxOptions) -> FfiCtx {
         FfiCtx {
             state: Mutex::new(CtxState {
                 ctx: None,
-                io_threads,
-                max_sockets: SOCKET_LIMIT,
-                max_msgsz: c_int::MAX,
-                ipv6: false,
-                blocky: true,
+                options,
                 shut: false,
             }),
-            open_sockets: AtomicUsize::new(0),
         }
     }
 
@@ -78,21 +58,16 @@ impl FfiCtx {
             return Err(ETERM);
         }
         let defaults = SocketDefaults {
-            ipv6: st.ipv6,
-            blocky: st.blocky,
+            ipv6: st.options.ipv6,
+            blocky: st.options.blocky,
         };
         if let Some(c) = &st.ctx {
             return Ok((c.clone(), defaults));
         }
-        let n = usize::try_from(st.io_threads).unwrap_or(1).max(1);
-        let ctx = with_signals_blocked(|| Context::with_io_threads(n)).map_err(|e| e.errno())?;
+        let options = st.options.clone();
+        let ctx = with_signals_blocked(|| Context::with_options(options)).map_err(|e| e.errno())?;
         st.ctx = Some(ctx.clone());
         Ok((ctx, defaults))
-    }
-
-    /// The most sockets this context allows (ZMQ_MAX_SOCKETS).
-    pub(crate) fn max_sockets(&self) -> usize {
-        usize::try_from(self.lock().max_sockets).unwrap_or(0)
     }
 
     fn shutdown(&self) {
@@ -123,7 +98,7 @@ fn lookup(ctx: *mut c_void) -> Result<Arc<FfiCtx>, c_int> {
 #[unsafe(export_name = "ferrozmq_zmq_ctx_new")]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     guard(std::ptr::null_mut(), || {
-        Ok(CONTEXTS.insert(Arc::new(FfiCtx::new(1))))
+        Ok(CONTEXTS.insert(Arc::new(FfiCtx::new(CtxOptions::default()))))
     })
 }
 
@@ -131,10 +106,12 @@ pub extern "C" fn zmq_ctx_new() -> *mut c_void {
 #[unsafe(export_name = "ferrozmq_zmq_init")]
 pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
     guard(std::ptr::null_mut(), || {
-        if io_threads < 0 {
-            return Err(libc::EINVAL);
-        }
-        Ok(CONTEXTS.insert(Arc::new(FfiCtx::new(io_threads))))
+        let io_threads = usize::try_from(io_threads).map_err(|_| libc::EINVAL)?;
+        let options = CtxOptions {
+            io_threads,
+            ..CtxOptions::default()
+        };
+        Ok(CONTEXTS.insert(Arc::new(FfiCtx::new(options))))
     })
 }
 
@@ -171,46 +148,34 @@ pub extern "C" fn zmq_ctx_shutdown(ctx: *mut c_void) -> c_int {
     })
 }
 
-/// Sets IO_THREADS (before the first socket), MAX_SOCKETS, MAX_MSGSZ, IPV6 or BLOCKY.
+/// Sets a context option (see `options::ctx`): EINVAL for an unknown option, one that
+/// cannot be set, or a value out of its range.
 #[unsafe(export_name = "ferrozmq_zmq_ctx_set")]
 pub extern "C" fn zmq_ctx_set(ctx: *mut c_void, option: c_int, value: c_int) -> c_int {
     guard(-1, || {
         let c = lookup(ctx)?;
         let mut st = c.lock();
-        match option {
-            ZMQ_IO_THREADS if value >= 0 => st.io_threads = value,
-            ZMQ_MAX_SOCKETS if (1..=SOCKET_LIMIT).contains(&value) => st.max_sockets = value,
-            ZMQ_MAX_MSGSZ if value >= 0 => st.max_msgsz = value,
-            ZMQ_IPV6 if value == 0 || value == 1 => st.ipv6 = value == 1,
-            ZMQ_BLOCKY if value == 0 || value == 1 => st.blocky = value == 1,
-            _ => return Err(libc::EINVAL),
-        }
+        st.options.set_c(option, value).map_err(|e| e.errno())?;
         Ok(0)
     })
 }
 
-/// Reads a context option; also SOCKET_LIMIT and MSG_T_SIZE.
+/// Reads a context option: EINVAL for an unknown option or one that cannot be read.
 #[unsafe(export_name = "ferrozmq_zmq_ctx_get")]
 pub extern "C" fn zmq_ctx_get(ctx: *mut c_void, option: c_int) -> c_int {
     guard(-1, || {
         let c = lookup(ctx)?;
         let st = c.lock();
-        Ok(match option {
-            ZMQ_IO_THREADS => st.io_threads,
-            ZMQ_MAX_SOCKETS => st.max_sockets,
-            ZMQ_SOCKET_LIMIT => SOCKET_LIMIT,
-            ZMQ_MAX_MSGSZ => st.max_msgsz,
-            ZMQ_MSG_T_SIZE => 64,
-            ZMQ_IPV6 => c_int::from(st.ipv6),
-            ZMQ_BLOCKY => c_int::from(st.blocky),
-            _ => return Err(libc::EINVAL),
-        })
+        st.options.get_c(option).map_err(|e| e.errno())
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ZMQ_IO_THREADS: c_int = 1;
+    const ZMQ_MSG_T_SIZE: c_int = 6;
 
     #[test]
     fn ctx_options_round_trip_and_unknown_ones_are_einval() {

@@ -25,14 +25,37 @@ struct MsgRepr {
     content: Content,
 }
 
-/// A message's content: one frame, whether more follow, and the sending peer's metadata.
+/// A message's content: one frame, whether more follow, the sending peer's metadata, and
+/// what ZMQ_SHARED reports.
 #[repr(C)]
 #[derive(Default)]
 pub(crate) struct Content {
     pub more: bool,
+    /// Whether zmq_msg_copy shared this content's storage with another message (libzmq's
+    /// `shared` flag: set on both, and kept after the other is closed).
+    pub shared: bool,
+    pub storage: Storage,
     pub data: Bytes,
     pub meta: Option<Arc<PeerMeta>>,
 }
+
+/// How libzmq would hold a frame, which decides what ZMQ_SHARED reports.
+#[repr(u8)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Storage {
+    /// The library's own bytes: copied by value when the message is copied if they fit in
+    /// libzmq's zmq_msg_t (33 bytes, a "very small message"), reference-counted above.
+    #[default]
+    Owned,
+    /// The caller's buffer with a free function (zmq_msg_init_data): reference-counted.
+    User,
+    /// The caller's constant buffer (zmq_msg_init_data without a free function): libzmq
+    /// reports it shared from the start.
+    Constant,
+}
+
+/// The largest frame libzmq keeps inside its zmq_msg_t (msg.hpp's max_vsm_size).
+const MAX_VSM_SIZE: usize = 33;
 
 impl Content {
     /// A frame without metadata.
@@ -41,6 +64,20 @@ impl Content {
             data,
             ..Content::default()
         }
+    }
+
+    /// Whether libzmq would share this content by reference count when copying it.
+    fn refcounted(&self) -> bool {
+        match self.storage {
+            Storage::Owned => self.data.len() > MAX_VSM_SIZE,
+            Storage::User => true,
+            Storage::Constant => false,
+        }
+    }
+
+    /// ZMQ_SHARED.
+    fn reports_shared(&self) -> bool {
+        self.shared || self.storage == Storage::Constant
     }
 }
 
@@ -100,6 +137,8 @@ pub(crate) fn content(m: *mut zmq_msg_t) -> Result<Content, c_int> {
     let c = take(m)?;
     let shared = Content {
         more: c.more,
+        shared: c.shared,
+        storage: c.storage,
         data: c.data.clone(),
         meta: c.meta.clone(),
     };
@@ -195,13 +234,24 @@ pub extern "C" fn zmq_msg_init_data(
         if m.is_null() || (data.is_null() && size > 0) {
             return Err(libc::EFAULT);
         }
+        let storage = if ffn.is_some() {
+            Storage::User
+        } else {
+            Storage::Constant
+        };
         let buf = UserBuf {
             data,
             len: size,
             ffn,
             hint,
         };
-        store(m, Content::frame(Bytes::from_owner(buf)));
+        store(
+            m,
+            Content {
+                storage,
+                ..Content::frame(Bytes::from_owner(buf))
+            },
+        );
         Ok(0)
     })
 }
@@ -228,12 +278,17 @@ pub extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_i
 }
 
 /// Makes `dest` share `src`'s content (releasing dest's); neither may then be modified.
+/// Both then report ZMQ_SHARED where libzmq's copy shares storage (above 33 bytes, or a
+/// caller's buffer).
 #[unsafe(export_name = "ferrozmq_zmq_msg_copy")]
 pub extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
     guard(-1, || {
         peek(dest)?;
-        let c = content(src)?;
-        replace(dest, c);
+        let mut c = take(src)?;
+        c.shared |= c.refcounted();
+        store(src, c);
+        let copy = content(src)?;
+        replace(dest, copy);
         Ok(0)
     })
 }
@@ -258,16 +313,22 @@ pub extern "C" fn zmq_msg_more(m: *const zmq_msg_t) -> c_int {
     guard(0, || Ok(c_int::from(peek(m)?.content.more)))
 }
 
-/// ZMQ_MORE, or ZMQ_SHARED (whether another message shares the content).
+/// ZMQ_MORE, ZMQ_SRCFD (the descriptor the message came in on) or ZMQ_SHARED.
 #[unsafe(export_name = "ferrozmq_zmq_msg_get")]
 pub extern "C" fn zmq_msg_get(m: *const zmq_msg_t, property: c_int) -> c_int {
     guard(-1, || {
         let r = peek(m)?;
         match property {
             ZMQ_MORE => Ok(c_int::from(r.content.more)),
-            ZMQ_SHARED => Ok(c_int::from(!r.content.data.is_unique())),
-            // ferrozmq does not record which descriptor a frame was read from.
-            ZMQ_SRCFD => Err(libc::EINVAL),
+            ZMQ_SHARED => Ok(c_int::from(r.content.reports_shared())),
+            // The descriptor of the tcp or ipc connection the frame came in on; a frame
+            // built here or from an inproc peer has none (EINVAL, as libzmq).
+            ZMQ_SRCFD => r
+                .content
+                .meta
+                .as_ref()
+                .and_then(|m| m.fd())
+                .ok_or(libc::EINVAL),
             _ => Err(libc::EINVAL),
         }
     })

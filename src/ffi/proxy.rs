@@ -1,9 +1,15 @@
 //! zmq_proxy, zmq_proxy_steerable and zmq_device: whole messages moved between two sockets,
 //! sleeping in poll(2) on their eventfds (so EINTR ends the proxy as it ends libzmq's).
+//!
+//! As libzmq's, the proxy reads only a socket that polls readable, and moves a message
+//! only while the socket it goes to polls writable: a send-only side (PUSH, PUB) is never
+//! read, and a side that cannot take messages leaves them queued in the other, so the
+//! control socket is always served.
 
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
+use super::getsockopt::events;
 use super::guard;
 use super::send::send_whole;
 use super::socket::{FfiSocket, lookup};
@@ -23,10 +29,22 @@ struct Side {
     bytes_out: u64,
 }
 
-/// Takes the next whole message, if one is waiting (frames left from an earlier zmq_recv
-/// first).
+const ZMQ_POLLIN: c_int = 1;
+const ZMQ_POLLOUT: c_int = 2;
+
+/// Whether the socket polls writable (ZMQ_POLLOUT).
+fn writable(sock: &FfiSocket) -> Result<bool, c_int> {
+    let mut st = sock.lock()?;
+    Ok(events(&mut st) & ZMQ_POLLOUT != 0)
+}
+
+/// Takes the next whole message, if the socket polls readable (frames left from an earlier
+/// zmq_recv first).
 fn take(sock: &FfiSocket) -> Result<Option<Message>, c_int> {
     let mut st = sock.lock()?;
+    if events(&mut st) & ZMQ_POLLIN == 0 {
+        return Ok(None);
+    }
     if !st.incoming.is_empty() {
         st.rcvmore = false;
         return Ok(Some(st.incoming.drain(..).collect()));
@@ -52,7 +70,12 @@ fn forward(
     stats: (&mut Side, &mut Side),
 ) -> Result<bool, c_int> {
     let mut moved = false;
+    // A socket proxied to itself (one ROUTER, say) sends its replies whatever its POLLOUT.
+    let same = std::ptr::eq(from, to);
     for _ in 0..BATCH {
+        if !same && !writable(to)? {
+            break;
+        }
         let Some(msg) = take(from)? else {
             break;
         };
@@ -130,7 +153,9 @@ fn run(
         let mut moved = false;
         if !paused {
             moved |= forward(&f, &b, cap.as_deref(), (&mut fs, &mut bs))?;
-            moved |= forward(&b, &f, cap.as_deref(), (&mut bs, &mut fs))?;
+            if !Arc::ptr_eq(&f, &b) {
+                moved |= forward(&b, &f, cap.as_deref(), (&mut bs, &mut fs))?;
+            }
         }
         if moved {
             listening.clear();

@@ -27,6 +27,7 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
             data,
             more: st.rcvmore,
             meta: st.incoming_meta.clone(),
+            ..Content::default()
         });
     }
     let timeout = st.core.options.rcvtimeo;
@@ -49,6 +50,7 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
         data,
         more: st.rcvmore,
         meta: st.incoming_meta.clone(),
+        ..Content::default()
     })
 }
 
@@ -89,7 +91,9 @@ pub extern "C" fn zmq_recvmsg(s: *mut c_void, m: *mut zmq_msg_t, flags: c_int) -
 }
 
 /// Receives up to `*count` frames of one message into buffers it allocates with malloc
-/// (the caller frees them); sets `*count` to the number received, returns their total size.
+/// (the caller frees them), as libzmq 4.3 does: `*count` becomes the number received and
+/// so is the return value. A failed receive returns -1, with `*count` still saying how
+/// many buffers were filled before it.
 #[unsafe(export_name = "ferrozmq_zmq_recviov")]
 pub extern "C" fn zmq_recviov(
     s: *mut c_void,
@@ -98,6 +102,8 @@ pub extern "C" fn zmq_recviov(
     flags: c_int,
 ) -> c_int {
     guard(-1, || {
+        // libzmq checks the socket before the arguments (ENOTSOCK before EINVAL).
+        lookup(s)?;
         if iov.is_null() || count.is_null() {
             return Err(libc::EINVAL);
         }
@@ -106,35 +112,31 @@ pub extern "C" fn zmq_recviov(
         if max == 0 {
             return Err(libc::EINVAL);
         }
-        let mut total = 0usize;
+        // SAFETY: as above.
+        unsafe { *count = 0 };
         let mut n = 0usize;
-        loop {
-            let (frame, more) = match recv_frame(s, flags) {
-                Ok(c) => (c.data, c.more),
-                Err(e) if n == 0 => return Err(e),
-                Err(_) => break,
-            };
+        while n < max {
+            let c = recv_frame(s, flags)?;
             // SAFETY: malloc of at least one byte; checked for NULL before use.
-            let buf = unsafe { libc::malloc(frame.len().max(1)) };
+            let buf = unsafe { libc::malloc(c.data.len().max(1)) };
             if buf.is_null() {
                 return Err(libc::ENOMEM);
             }
-            // SAFETY: `buf` has room for the frame; `iov` has `max` entries and `n < max`.
+            // SAFETY: `buf` has room for the frame; `iov` has `max` entries and `n < max`;
+            // `count` is the caller's, checked non-NULL.
             unsafe {
-                std::ptr::copy_nonoverlapping(frame.as_ptr(), buf.cast::<u8>(), frame.len());
+                std::ptr::copy_nonoverlapping(c.data.as_ptr(), buf.cast::<u8>(), c.data.len());
                 *iov.add(n) = libc::iovec {
                     iov_base: buf,
-                    iov_len: frame.len(),
+                    iov_len: c.data.len(),
                 };
+                n += 1;
+                *count = n;
             }
-            total += frame.len();
-            n += 1;
-            if !more || n == max {
+            if !c.more {
                 break;
             }
         }
-        // SAFETY: non-NULL, checked above.
-        unsafe { *count = n };
-        Ok(size_int(total))
+        Ok(size_int(n))
     })
 }

@@ -177,7 +177,9 @@ pub extern "C" fn zmq_sendmsg(s: *mut c_void, m: *mut zmq_msg_t, flags: c_int) -
     zmq_msg_send(m, s, flags)
 }
 
-/// Sends `count` buffers as the frames of one message; returns the last frame's size.
+/// Sends `count` buffers as libzmq 4.3 does: each with the caller's `flags`, except that
+/// the last never carries ZMQ_SNDMORE. So ZMQ_SNDMORE makes them one message, and flags
+/// without it send each buffer as a message of its own. Returns the last buffer's size.
 #[unsafe(export_name = "ferrozmq_zmq_sendiov")]
 pub extern "C" fn zmq_sendiov(
     s: *mut c_void,
@@ -186,6 +188,8 @@ pub extern "C" fn zmq_sendiov(
     flags: c_int,
 ) -> c_int {
     guard(-1, || {
+        // libzmq checks the socket before the arguments (ENOTSOCK before EINVAL).
+        lookup(s)?;
         if count == 0 || iov.is_null() {
             return Err(libc::EINVAL);
         }
@@ -194,8 +198,8 @@ pub extern "C" fn zmq_sendiov(
         let mut last = 0;
         for (i, v) in iov.iter().enumerate() {
             let frame = copy_buf(v.iov_base, v.iov_len)?;
-            let f = if i + 1 < count {
-                flags | ZMQ_SNDMORE
+            let f = if i + 1 == count {
+                flags & !ZMQ_SNDMORE
             } else {
                 flags
             };

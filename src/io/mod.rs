@@ -225,16 +225,26 @@ pub(crate) enum SocketEvent {
 }
 
 /// What a peer said about itself in its handshake, for the metadata of the messages it
-/// sends (zmq_msg_gets): its READY properties, and the address it connected from.
+/// sends (zmq_msg_gets): its READY properties, the address it connected from, and the
+/// descriptor of its connection.
 #[derive(Debug, Default)]
 pub(crate) struct PeerMeta {
     /// Property names and values, NUL-terminated so C can borrow them.
     pub properties: Vec<(String, std::ffi::CString)>,
 }
 
+/// The private property libzmq keeps a connection's descriptor in, for ZMQ_SRCFD.
+pub(crate) const FD_PROPERTY: &str = "__fd";
+
 impl PeerMeta {
-    /// Metadata from a peer's READY properties and, for tcp, its IP address.
-    pub fn new(properties: &[(String, Bytes)], peer_address: Option<String>) -> PeerMeta {
+    /// Metadata from a peer's READY properties, for tcp its IP address, and the descriptor
+    /// of the tcp or ipc connection it came in on (libzmq's private "__fd", which
+    /// zmq_msg_get(ZMQ_SRCFD) reads).
+    pub fn new(
+        properties: &[(String, Bytes)],
+        peer_address: Option<String>,
+        fd: Option<i32>,
+    ) -> PeerMeta {
         let text = |v: &[u8]| {
             let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
             std::ffi::CString::new(&v[..end]).unwrap_or_default()
@@ -246,7 +256,15 @@ impl PeerMeta {
         if let Some(addr) = peer_address {
             props.push(("Peer-Address".into(), text(addr.as_bytes())));
         }
+        if let Some(fd) = fd {
+            props.push((FD_PROPERTY.into(), text(fd.to_string().as_bytes())));
+        }
         PeerMeta { properties: props }
+    }
+
+    /// The descriptor of the connection the peer's messages came in on, if it had one.
+    pub fn fd(&self) -> Option<i32> {
+        self.get(FD_PROPERTY)?.to_str().ok()?.parse().ok()
     }
 
     /// A property by name (ZMTP names are case-insensitive); "Routing-Id" and its older
@@ -280,10 +298,18 @@ mod tests {
             ("Socket-Type".to_string(), Bytes::from_static(b"DEALER")),
             ("Identity".to_string(), Bytes::from_static(b"D1")),
         ];
-        let meta = PeerMeta::new(&props, Some("10.0.0.1".into()));
+        let meta = PeerMeta::new(&props, Some("10.0.0.1".into()), Some(7));
         assert_eq!(meta.get("socket-type").unwrap().to_bytes(), b"DEALER");
         assert_eq!(meta.get("Routing-Id").unwrap().to_bytes(), b"D1");
         assert_eq!(meta.get("Peer-Address").unwrap().to_bytes(), b"10.0.0.1");
         assert!(meta.get("User-Id").is_none());
+        assert_eq!(meta.fd(), Some(7));
+    }
+
+    #[test]
+    fn peer_meta_without_a_connection_has_no_descriptor() {
+        let meta = PeerMeta::new(&[], None, None);
+        assert_eq!(meta.fd(), None);
+        assert!(meta.get(FD_PROPERTY).is_none());
     }
 }

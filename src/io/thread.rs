@@ -15,6 +15,7 @@ use super::connection::{Connection, Cx, Verdict};
 use super::timers::Timers;
 use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
 use crate::monitor::MonitorEvent;
+use crate::sys::thread::Scheduling;
 use crate::transport::Listener;
 
 /// How long a listener waits to accept again after the process ran out of descriptors (or
@@ -29,8 +30,11 @@ const BUSY_POLL: Duration = Duration::from_micros(50);
 /// Closed connections after which the heap is trimmed.
 const TRIM_AFTER_CLOSED: usize = 32;
 
-/// Starts I/O thread number `index`.
-pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
+/// Starts an I/O thread called `name`, scheduled as `scheduling` says.
+pub(crate) fn spawn(
+    name: String,
+    scheduling: Scheduling,
+) -> io::Result<(IoHandle, JoinHandle<()>)> {
     let poll = Poll::new()?;
     let waker = Waker::new(poll.registry(), Token(WAKER_TOKEN))?;
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -53,9 +57,10 @@ pub(crate) fn spawn(index: usize) -> io::Result<(IoHandle, JoinHandle<()>)> {
         scratch: vec![0; super::connection::MAX_READ].into_boxed_slice(),
         closed_since_trim: 0,
     };
-    let join = std::thread::Builder::new()
-        .name(format!("ferrozmq-io-{index}"))
-        .spawn(move || thread.run())?;
+    let join = std::thread::Builder::new().name(name).spawn(move || {
+        scheduling.apply();
+        thread.run()
+    })?;
     Ok((handle, join))
 }
 

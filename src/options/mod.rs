@@ -1,5 +1,6 @@
 //! Socket options: the table that declares each one (`table`), how each crosses the C ABI
-//! (`codec`), and the `Options` struct both generate, with libzmq 4.3's defaults.
+//! (`codec`), and the `Options` struct both generate, with libzmq 4.3's defaults; context
+//! options likewise (`ctx`, `ctx_codec`, the `CtxOptions` struct).
 
 use std::time::Duration;
 
@@ -9,8 +10,11 @@ use crate::pipe::PipeConfig;
 use crate::socket_type::SocketType;
 
 pub(crate) mod codec;
+pub(crate) mod ctx;
+mod ctx_codec;
 mod table;
 
+pub(crate) use ctx::{CtxOptions, context_option_table};
 pub(crate) use table::socket_option_table;
 
 /// When a changed option takes effect.

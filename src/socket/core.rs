@@ -61,7 +61,7 @@ impl SocketCore {
             id,
             kind,
             wire_kind: kind,
-            options: Options::default(),
+            options: ctx.inner.socket_defaults(),
             signal,
             events_tx,
             events_rx,

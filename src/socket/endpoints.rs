@@ -13,8 +13,8 @@ use crate::transport::{Listener, inproc, ipc, tcp};
 
 /// A bound tcp or ipc listener.
 struct Bound {
-    /// The endpoint as given and as resolved (unbind accepts either).
-    given: String,
+    /// The endpoint as LAST_ENDPOINT reports it, which is what unbind takes (libzmq keys
+    /// its endpoints so).
     resolved: String,
     io: IoHandle,
     token: usize,
@@ -109,7 +109,6 @@ impl SocketCore {
             })
         });
         self.endpoints.bound.push(Bound {
-            given: endpoint.to_string(),
             resolved: resolved.clone(),
             io,
             token,
@@ -190,8 +189,10 @@ impl SocketCore {
         (pipe_id, Some((io, token)))
     }
 
-    /// Stops listening on an endpoint given to bind (as given, or as LAST_ENDPOINT reported
-    /// it) and closes the connections accepted there.
+    /// Stops listening on a bound endpoint, named as LAST_ENDPOINT reported it (or by a tcp
+    /// address that resolves to that), and closes the connections accepted there. The
+    /// wildcard given to bind (`tcp://127.0.0.1:*`, `ipc://*`) names no endpoint: ENOENT,
+    /// as in libzmq.
     pub(crate) fn unbind(&mut self, endpoint: &str) -> Result<()> {
         self.check_open()?;
         if let Some(i) = self
@@ -205,11 +206,12 @@ impl SocketCore {
             inproc::unbind(&self.ctx.inner, name, self.id);
             return Ok(());
         }
+        let key = bound_key(endpoint, self.options.ipv6);
         let i = self
             .endpoints
             .bound
             .iter()
-            .position(|b| b.given == endpoint || b.resolved == endpoint)
+            .position(|b| b.resolved == endpoint || Some(&b.resolved) == key.as_ref())
             .ok_or(Error::NoSuchEndpoint)?;
         let b = self.endpoints.bound.remove(i);
         let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
@@ -227,7 +229,8 @@ impl SocketCore {
         Ok(())
     }
 
-    /// Drops a connection made by connect, discarding what is queued for it.
+    /// Drops a connection made by connect, discarding what is queued for it; the endpoint
+    /// is named as it was given to connect, as libzmq keys connects.
     pub(crate) fn disconnect(&mut self, endpoint: &str) -> Result<()> {
         self.check_open()?;
         let i = self
@@ -244,5 +247,17 @@ impl SocketCore {
             self.pattern.pipes().close_pipe(id);
         }
         Ok(())
+    }
+}
+
+/// The string a tcp endpoint given to unbind stands for: its host resolved as a connect
+/// would resolve it (libzmq tries this when the string itself names nothing). A wildcard
+/// port stays 0 and a `*` host does not resolve, so neither matches a bound listener.
+fn bound_key(endpoint: &str, ipv6: bool) -> Option<String> {
+    match Endpoint::parse(endpoint).ok()? {
+        Endpoint::Tcp { host, port } => resolve_tcp(&host, port, ipv6)
+            .ok()
+            .map(crate::endpoint::tcp_endpoint_string),
+        _ => None,
     }
 }

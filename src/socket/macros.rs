@@ -46,9 +46,10 @@ macro_rules! socket_common {
                 self.core.borrow_mut().connect(endpoint)
             }
 
-            /// Stops listening on an endpoint given to [`bind`](Self::bind) (as given, or as
-            /// [`last_endpoint`](Self::last_endpoint) reported it) and closes the connections
-            /// accepted there.
+            /// Stops listening on an endpoint bound with [`bind`](Self::bind), named as
+            /// [`last_endpoint`](Self::last_endpoint) reported it, and closes the connections
+            /// accepted there. As in libzmq, the wildcard given to bind (`tcp://127.0.0.1:*`,
+            /// `ipc://*`) does not name it.
             ///
             /// # Errors
             /// [`Error::NoSuchEndpoint`](crate::Error::NoSuchEndpoint) if it is not bound.

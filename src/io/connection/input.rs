@@ -123,7 +123,8 @@ impl Connection {
         self.handshaken = true;
         self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
         let address = self.stream.as_ref().and_then(|s| s.peer_ip());
-        let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address)));
+        let fd = self.stream.as_ref().map(|s| s.fd());
+        let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address, fd)));
         let event = match &self.pipe {
             Some(pipe) => {
                 // A reconnect: the peer may be a new process, so the socket hears its id
