@@ -95,12 +95,16 @@ macro_rules! define_options {
             /// # Errors
             /// [`Error::Invalid`] for an option this socket type does not take, a value of
             /// the wrong size or out of range.
+            #[allow(clippy::clone_on_copy)]
             pub(crate) fn set_c(&mut self, kind: SocketType, number: i32, input: Input<'_>)
                 -> Result<Effect>
             {
                 match number {
                     $($num if accepts!($on, kind) => {
-                        self.$field = <$codec as Codec<$ty>>::decode(input)?;
+                        // Stored into a copy so the codec may read the other options.
+                        let mut value = self.$field.clone();
+                        <$codec as Codec<$ty>>::store(&mut value, input, self)?;
+                        self.$field = value;
                         Ok(Effect::$effect)
                     })*
                     _ => Err(UNKNOWN),

@@ -4,3 +4,4 @@
 
 pub(crate) mod fd;
 pub(crate) mod heap;
+pub(crate) mod peercred;
