@@ -4,6 +4,7 @@
 pub(crate) mod accept;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
+pub(crate) mod socks;
 pub(crate) mod tcp;
 
 use std::io::{self, IoSlice, Read};
