@@ -244,6 +244,32 @@ mod tests {
     }
 
     #[test]
+    fn list_options_grow_by_one_per_c_call_clear_on_null_and_are_write_only() {
+        let mut o = Options::default();
+        for filter in [&b"127.0.0.1"[..], b"10.0.0.0/8"] {
+            o.set_c(SocketType::Pull, 38, Some(filter)).unwrap();
+        }
+        assert_eq!(o.tcp_accept_filters.len(), 2);
+        assert!(o.get_c(SocketType::Pull, 38).is_err());
+        o.set_c(SocketType::Pull, 38, None).unwrap();
+        assert!(o.tcp_accept_filters.is_empty());
+        o.set_c(SocketType::Pull, 59, Some(&7u32.to_ne_bytes()))
+            .unwrap();
+        o.set_c(SocketType::Pull, 59, Some(&8u32.to_ne_bytes()))
+            .unwrap();
+        assert_eq!(o.ipc_filter_uids, [7, 8]);
+    }
+
+    #[test]
+    fn the_accept_filter_reads_the_ipv6_option_as_it_stands() {
+        let mut o = Options::default();
+        assert!(o.set_c(SocketType::Pull, 38, Some(b"::1")).is_err());
+        o.set_c(SocketType::Pull, 42, Some(&1i32.to_ne_bytes()))
+            .unwrap();
+        o.set_c(SocketType::Pull, 38, Some(b"::1")).unwrap();
+    }
+
+    #[test]
     fn a_set_value_reads_back_in_its_c_form() {
         let mut o = Options::default();
         o.set_c(SocketType::Push, 11, Some(&4096i32.to_ne_bytes()))
