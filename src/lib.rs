@@ -63,3 +63,4 @@ pub use socket::{
     Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Stream, Sub, XPub, XSub,
 };
 pub use socket_type::SocketType;
+pub use transport::accept::TcpAcceptFilter;

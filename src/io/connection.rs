@@ -3,6 +3,7 @@
 
 mod input;
 mod output;
+mod socks;
 
 pub(super) use input::MAX_READ;
 use input::READ_CHUNK;
@@ -20,6 +21,7 @@ use crate::message::Message;
 use crate::monitor::{MonitorEvent, loss_events};
 use crate::pipe::PipeEnd;
 use crate::routing::Trie;
+use crate::transport::socks::Socks5Connect;
 use crate::transport::{Stream, ipc, tcp};
 use crate::zmtp::{Engine, EngineConfig};
 
@@ -45,6 +47,8 @@ enum Phase {
     Idle,
     /// A non-blocking connect is in progress.
     Connecting,
+    /// Connected to the SOCKS proxy, asking it to connect to the peer.
+    Proxying,
     /// Streaming: handshake or messages (the engine knows which).
     Open,
 }
@@ -87,6 +91,8 @@ pub(super) struct Connection {
     label: Arc<str>,
     /// The current stream completed its handshake.
     handshaken: bool,
+    /// The SOCKS exchange, while `phase` is `Proxying`.
+    socks: Option<Socks5Connect>,
 }
 
 impl Connection {
@@ -130,6 +136,7 @@ impl Connection {
             sent_subscriptions: Trie::new(),
             label,
             handshaken: false,
+            socks: None,
         }
     }
 
@@ -165,6 +172,7 @@ impl Connection {
             sent_subscriptions: Trie::new(),
             label,
             handshaken: false,
+            socks: None,
         }
     }
 
@@ -225,6 +233,7 @@ impl Connection {
                 Ok(())
             }
             Phase::Connecting => self.finish_connect(cx),
+            Phase::Proxying => self.pump_socks(cx),
             Phase::Open => self.pump(cx),
         };
         self.wake_socket();
@@ -303,6 +312,7 @@ impl Connection {
         self.detach_direct();
         self.stream = None;
         self.engine = None;
+        self.socks = None;
         self.handshaken = false;
         self.readable = false;
         self.writable = false;
@@ -339,8 +349,14 @@ impl Connection {
         };
         let stream = match endpoint {
             Endpoint::Tcp { host, port } => {
-                let addr = resolve_tcp(host, *port, self.link.options.ipv6)
-                    .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
+                let o = &self.link.options;
+                // Through a SOCKS proxy the proxy is what this connects to; the peer's
+                // name is for the proxy to resolve.
+                let addr = match socks::proxy_endpoint(o) {
+                    Some((proxy_host, proxy_port)) => resolve_tcp(&proxy_host, proxy_port, o.ipv6),
+                    None => resolve_tcp(host, *port, o.ipv6),
+                }
+                .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
                 let s = tcp::connect(addr, &self.link.options)?;
                 Stream::Tcp(s)
             }
@@ -382,10 +398,22 @@ impl Connection {
             return Ok(());
         }
         self.connect_deadline = None;
-        let fd = stream.fd();
+        if self.via_socks() {
+            return self.start_socks(cx);
+        }
+        self.start_engine(cx, &[])
+    }
+
+    /// The peer is reached: ZMTP starts, with `early` the peer's bytes already read (those
+    /// that followed a SOCKS proxy's reply).
+    fn start_engine(&mut self, cx: &mut Cx<'_>, early: &[u8]) -> io::Result<()> {
+        let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
         self.emit(|endpoint| MonitorEvent::Connected { endpoint, fd });
         let mut engine = Engine::new(engine_config(&self.link), cx.now);
         engine.set_body_pool(cx.io.bodies().clone());
+        if !early.is_empty() {
+            engine.handle_input(early);
+        }
         self.engine = Some(engine);
         self.phase = Phase::Open;
         self.readable = true;

@@ -225,7 +225,17 @@ impl IoThread {
                 return;
             };
             match entry.listener.accept(&entry.link.options) {
-                Ok(stream) => {
+                Ok(None) => {
+                    // Refused by the accept filters and closed: libzmq reports it as a
+                    // failed accept, and the listener goes on with the next peer.
+                    entry.link.state.emit(|| {
+                        Some(MonitorEvent::AcceptFailed {
+                            endpoint: entry.label.to_string(),
+                            errno: libc::EACCES,
+                        })
+                    });
+                }
+                Ok(Some(stream)) => {
                     let link = entry.link.clone();
                     let label = entry.label.clone();
                     let t = self.handle.token();

@@ -9,7 +9,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::Options;
 use crate::error::{Error, Result};
+
+mod lists;
+pub(crate) use lists::{AcceptFilters, Ids};
 
 /// A value as zmq_getsockopt returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +44,14 @@ pub(crate) trait Codec<T> {
     fn encode(value: &T) -> Raw;
     /// Whether a value set through the Rust API is one C could have set.
     fn check(_value: &T) -> Result<()> {
+        Ok(())
+    }
+    /// Puts the value C passed into the option: the decoded value replaces the old one,
+    /// except for the options each call adds to (the accept filters), which override this.
+    /// `socket` is the socket's options as they stand, for the few rules that read another
+    /// option (TCP_ACCEPT_FILTER reads IPV6).
+    fn store(slot: &mut T, input: Input<'_>, _socket: &Options) -> Result<()> {
+        *slot = Self::decode(input)?;
         Ok(())
     }
 }

@@ -101,12 +101,16 @@ macro_rules! define_options {
             /// # Errors
             /// [`Error::Invalid`] for an option this socket type does not take, a value of
             /// the wrong size or out of range.
+            #[allow(clippy::clone_on_copy)]
             pub(crate) fn set_c(&mut self, kind: SocketType, number: i32, input: Input<'_>)
                 -> Result<Effect>
             {
                 match number {
                     $($num if accepts!($on, kind) => {
-                        self.$field = <$codec as Codec<$ty>>::decode(input)?;
+                        // Stored into a copy so the codec may read the other options.
+                        let mut value = self.$field.clone();
+                        <$codec as Codec<$ty>>::store(&mut value, input, self)?;
+                        self.$field = value;
                         Ok(Effect::$effect)
                     })*
                     _ => Err(UNKNOWN),
@@ -243,6 +247,32 @@ mod tests {
         );
         assert!(o.router_mandatory);
         assert!(o.get_c(SocketType::Router, 33).is_err());
+    }
+
+    #[test]
+    fn list_options_grow_by_one_per_c_call_clear_on_null_and_are_write_only() {
+        let mut o = Options::default();
+        for filter in [&b"127.0.0.1"[..], b"10.0.0.0/8"] {
+            o.set_c(SocketType::Pull, 38, Some(filter)).unwrap();
+        }
+        assert_eq!(o.tcp_accept_filters.len(), 2);
+        assert!(o.get_c(SocketType::Pull, 38).is_err());
+        o.set_c(SocketType::Pull, 38, None).unwrap();
+        assert!(o.tcp_accept_filters.is_empty());
+        o.set_c(SocketType::Pull, 59, Some(&7u32.to_ne_bytes()))
+            .unwrap();
+        o.set_c(SocketType::Pull, 59, Some(&8u32.to_ne_bytes()))
+            .unwrap();
+        assert_eq!(o.ipc_filter_uids, [7, 8]);
+    }
+
+    #[test]
+    fn the_accept_filter_reads_the_ipv6_option_as_it_stands() {
+        let mut o = Options::default();
+        assert!(o.set_c(SocketType::Pull, 38, Some(b"::1")).is_err());
+        o.set_c(SocketType::Pull, 42, Some(&1i32.to_ne_bytes()))
+            .unwrap();
+        o.set_c(SocketType::Pull, 38, Some(b"::1")).unwrap();
     }
 
     #[test]

@@ -162,6 +162,36 @@ macro_rules! socket_option_table {
             /// at most 16 bytes; default empty: any).
             bindtodevice / set_bindtodevice: String [String] = String::new(),
                 ZMQ_BINDTODEVICE = 92, codec::Text<16>, on *, Attach, rw;
+            /// ZMQ_SOCKS_PROXY: reach tcp peers through the SOCKS5 proxy at this `host:port`,
+            /// which resolves their host names; the proxy's part of the connect counts
+            /// against HANDSHAKE_IVL (default empty: connect directly).
+            socks_proxy / set_socks_proxy: String [String] = String::new(),
+                ZMQ_SOCKS_PROXY = 68, codec::Text<{ usize::MAX }>, on *, Attach, rw;
+            /// ZMQ_TCP_ACCEPT_FILTER: the addresses and networks a tcp bind accepts peers
+            /// from; any other peer is closed as soon as it is accepted (default empty:
+            /// every peer). From C each call adds one filter and NULL clears the list.
+            tcp_accept_filters / set_tcp_accept_filters:
+                ::std::vec::Vec<crate::TcpAcceptFilter> [::std::vec::Vec<crate::TcpAcceptFilter>] =
+                ::std::vec::Vec::new(),
+                ZMQ_TCP_ACCEPT_FILTER = 38, codec::AcceptFilters, on *, Attach, wo;
+            /// ZMQ_IPC_FILTER_UID: the user ids an ipc bind accepts peers of (SO_PEERCRED);
+            /// with any of the IPC filters set, a peer matching none of them is closed as
+            /// soon as it is accepted (default empty). From C each call adds one `uid_t`
+            /// and NULL clears the list.
+            ipc_filter_uids / set_ipc_filter_uids: ::std::vec::Vec<u32> [::std::vec::Vec<u32>] =
+                ::std::vec::Vec::new(),
+                ZMQ_IPC_FILTER_UID = 59, codec::Ids, on *, Attach, wo;
+            /// ZMQ_IPC_FILTER_GID: the group ids an ipc bind accepts peers of, as their
+            /// group or as a group that lists their user as a member (default empty). From
+            /// C each call adds one `gid_t` and NULL clears the list.
+            ipc_filter_gids / set_ipc_filter_gids: ::std::vec::Vec<u32> [::std::vec::Vec<u32>] =
+                ::std::vec::Vec::new(),
+                ZMQ_IPC_FILTER_GID = 60, codec::Ids, on *, Attach, wo;
+            /// ZMQ_IPC_FILTER_PID: the process ids an ipc bind accepts peers from (default
+            /// empty). From C each call adds one `pid_t` and NULL clears the list.
+            ipc_filter_pids / set_ipc_filter_pids: ::std::vec::Vec<i32> [::std::vec::Vec<i32>] =
+                ::std::vec::Vec::new(),
+                ZMQ_IPC_FILTER_PID = 58, codec::Ids, on *, Attach, wo;
             /// ZMQ_ROUTER_MANDATORY: a message to an unknown peer fails with HostUnreachable,
             /// and one to a full peer blocks, instead of being dropped (default false).
             router_mandatory / set_router_mandatory: bool [bool] = false,

@@ -135,8 +135,11 @@ impl SocketCore {
                 (Some(id), None)
             }
             Endpoint::Tcp { host, port } => {
-                // Resolve now so a bad name fails here, as in libzmq; each attempt resolves again.
-                resolve_tcp(host, *port, self.options.ipv6)?;
+                // Resolve now so a bad name fails here; each attempt resolves again. Through
+                // a SOCKS proxy the name is the proxy's to resolve, on each attempt.
+                if self.options.socks_proxy.is_empty() {
+                    resolve_tcp(host, *port, self.options.ipv6)?;
+                }
                 self.start_connect(parsed, endpoint, connect_id)
             }
             Endpoint::Ipc(_) => self.start_connect(parsed, endpoint, connect_id),

@@ -4,4 +4,5 @@
 
 pub(crate) mod fd;
 pub(crate) mod heap;
+pub(crate) mod peercred;
 pub(crate) mod thread;

@@ -1,12 +1,14 @@
 //! Byte transports: tcp and ipc streams and listeners as enums (no trait objects on the hot
 //! path), and the inproc registry that joins sockets directly.
 
+pub(crate) mod accept;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
+pub(crate) mod socks;
 pub(crate) mod tcp;
 
 use std::io::{self, IoSlice, Read};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 use mio::event::Source;
 use mio::unix::SourceFd;
@@ -123,18 +125,28 @@ impl Listener {
         }
     }
 
-    /// Accepts one pending connection, tuned by the socket's options.
-    pub fn accept(&self, o: &crate::options::Options) -> io::Result<Stream> {
+    /// Accepts one pending connection, tuned by the socket's options; `None` when the
+    /// accept filters refused it, and it is already closed.
+    pub fn accept(&self, o: &crate::options::Options) -> io::Result<Option<Stream>> {
         match self {
             Listener::Tcp(l) => {
-                let (s, _) = l.accept()?;
+                let (s, peer) = l.accept()?;
+                if !accept::tcp_allows(&o.tcp_accept_filters, peer.ip()) {
+                    return Ok(None);
+                }
                 let s = Stream::tcp(s);
                 if let Stream::Tcp(t) = &s {
                     tcp::tune(t, o);
                 }
-                Ok(s)
+                Ok(Some(s))
             }
-            Listener::Ipc(l) => Ok(Stream::ipc(l.listener.accept()?.0)),
+            Listener::Ipc(l) => {
+                let (s, _) = l.listener.accept()?;
+                if !accept::ipc_allows(o, s.as_fd()) {
+                    return Ok(None);
+                }
+                Ok(Some(Stream::ipc(s)))
+            }
         }
     }
 }
