@@ -229,15 +229,7 @@ impl PipeEnd {
         self.shared.id
     }
 
-    /// Whether a send now would find room (used to pick a pipe before committing a message).
-    /// A pipe found full while messages written directly still hold their credit asks the
-    /// reader to come and give it back, and to wake this end then.
-    pub fn can_send(&self) -> bool {
-        self.has_credit()
-            || (self.shared.direct_written[self.side].load(Ordering::Relaxed) > 0
-                && self.arm_writer_wake())
-    }
-
+    /// Whether this end's count of messages in flight is under the high-water mark.
     fn has_credit(&self) -> bool {
         let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed) as u64;
         if hwm == 0 || self.sent.get() - self.seen_taken.get() < hwm {

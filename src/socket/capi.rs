@@ -92,6 +92,45 @@ mod tests {
     }
 
     #[test]
+    fn a_full_dealer_asked_for_pollout_is_woken_when_room_comes() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        use crate::signal::Watcher;
+
+        #[derive(Default)]
+        struct Wakes(AtomicUsize);
+        impl Watcher for Wakes {
+            fn wake(&self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+
+        let ctx = Context::new();
+        let mut a = SocketCore::new(&ctx, SocketType::Dealer).unwrap();
+        let mut b = SocketCore::new(&ctx, SocketType::Dealer).unwrap();
+        for s in [&mut a, &mut b] {
+            s.options.sndhwm = 2;
+            s.options.rcvhwm = 2;
+        }
+        a.bind("inproc://capi-full").unwrap();
+        b.connect("inproc://capi-full").unwrap();
+        // Filled as an event loop fills it: never a refused send, which would also ask
+        // for the wake-up.
+        let mut sent = 0;
+        while b.writable() {
+            b.send(Message::from("m"), true).unwrap();
+            sent += 1;
+        }
+        let wakes = Arc::new(Wakes::default());
+        b.signal().watch(&wakes);
+        for _ in 0..sent {
+            a.recv(true).unwrap();
+        }
+        assert!(wakes.0.load(Ordering::SeqCst) > 0);
+        assert!(b.writable());
+    }
+
+    #[test]
     fn a_mandatory_router_may_not_start_a_message_to_an_unknown_peer() {
         let ctx = Context::new();
         let mut router = SocketCore::new(&ctx, SocketType::Router).unwrap();

@@ -226,11 +226,13 @@ impl<T> Peers<T> {
         }
     }
 
-    /// Whether any peer that is still there has room for a message now.
+    /// Whether any peer that is still there has room for a message now. When none has,
+    /// the pipes wake the socket once room comes, as after a refused send: an event loop
+    /// that asked ZMQ_EVENTS and saw no POLLOUT sleeps on ZMQ_FD until then.
     pub fn any_can_send(&self) -> bool {
         self.list
             .iter()
-            .any(|p| !p.pipe.is_peer_gone() && p.pipe.can_send())
+            .any(|p| !p.pipe.is_peer_gone() && p.pipe.has_room())
     }
 }
 
