@@ -32,6 +32,10 @@ pub(crate) struct Signal {
     armed: AtomicBool,
     /// Watchers registered: every notification must reach them, armed or not.
     watchers: AtomicUsize,
+    /// Some notification has happened, watched or not: a watcher that comes late (ZMQ_FD
+    /// handed out after peers have connected or sent) starts readable, as libzmq's
+    /// mailbox fd holds every command since the socket was made.
+    notified: AtomicBool,
     lock: Mutex<Sleepers>,
 }
 
@@ -79,6 +83,10 @@ impl Signal {
     /// Wakes every waiter if there is one. Call after making a change visible.
     pub fn notify(&self) {
         fence(Ordering::SeqCst);
+        // Stored once; every later notification only loads it.
+        if !self.notified.load(Ordering::Relaxed) {
+            self.notified.store(true, Ordering::SeqCst);
+        }
         if self.waiters.load(Ordering::SeqCst) == 0 {
             return;
         }
@@ -110,6 +118,11 @@ impl Signal {
                 many.iter().for_each(Thread::unpark);
             }
         }
+    }
+
+    /// Whether the signal has ever been notified.
+    pub fn was_notified(&self) -> bool {
+        self.notified.load(Ordering::SeqCst)
     }
 
     /// Passes every later notification on to `watcher` until [`Signal::unwatch`].
@@ -233,6 +246,14 @@ mod tests {
             s.notify();
             assert!(s.wait(key, Some(Instant::now() + Duration::from_secs(5))));
         }
+    }
+
+    #[test]
+    fn a_watcher_that_comes_late_can_tell_a_notification_came_before_it() {
+        let s = Signal::new();
+        assert!(!s.was_notified());
+        s.notify();
+        assert!(s.was_notified());
     }
 
     #[test]

@@ -92,6 +92,9 @@ fn check_sockets(
         if let Some(s) = sock {
             let mut st = s.lock()?;
             st.core.check_open().map_err(|e| e.errno())?;
+            // As reading ZMQ_EVENTS does (libzmq's zmq_poll reads it): the edge is reset
+            // before the look, so a change after it makes ZMQ_FD readable again.
+            s.wake.drain();
             let ev = c_short::try_from(events(&mut st)).unwrap_or(0);
             item.revents = ev & item.events & (ZMQ_POLLIN | ZMQ_POLLOUT);
             ready |= item.revents != 0;

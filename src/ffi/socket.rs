@@ -16,7 +16,7 @@ use super::wake::{EventFd, Woke, deadline, readable, sleep_on};
 use super::{c_str, guard};
 use crate::io::PeerMeta;
 use crate::message::Message;
-use crate::signal::Signal;
+use crate::signal::{Signal, Watcher};
 use crate::socket::core::SocketCore;
 use crate::socket_type::SocketType;
 
@@ -83,10 +83,15 @@ impl FfiSocket {
     }
 
     /// ZMQ_FD: the eventfd, written on every change from now on (edge-triggered, reset by
-    /// ZMQ_EVENTS).
+    /// ZMQ_EVENTS). Handed out after something happened (a peer attached, a message came),
+    /// it starts readable, as libzmq's does: a loop that waits on it before asking
+    /// ZMQ_EVENTS must not sleep through what came before.
     pub(crate) fn export_fd(&self) -> c_int {
         if !self.fd_exported.swap(true, Ordering::SeqCst) {
             self.signal.watch(&self.wake);
+            if self.signal.was_notified() {
+                self.wake.wake();
+            }
         }
         self.wake.raw()
     }

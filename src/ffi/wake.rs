@@ -3,13 +3,20 @@
 //! with EINTR as it interrupts libzmq's.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::signal::Watcher;
 
 /// A non-blocking eventfd: readable from a wake-up until drained.
+///
+/// Wake-ups come on every change of a socket whose ZMQ_FD was handed out, often once per
+/// message; `signalled` makes all but the first since the last drain one atomic swap, as
+/// libzmq writes its mailbox's fd only when the mailbox was found empty.
 pub(crate) struct EventFd {
     fd: OwnedFd,
+    /// Set by the wake-up that wrote to the fd; cleared by the drain that read it.
+    signalled: AtomicBool,
 }
 
 /// How a sleep in poll(2) ended.
@@ -33,7 +40,10 @@ impl EventFd {
         }
         // SAFETY: `fd` is a descriptor we just opened and own alone.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(EventFd { fd })
+        Ok(EventFd {
+            fd,
+            signalled: AtomicBool::new(false),
+        })
     }
 
     /// The descriptor C polls (ZMQ_FD).
@@ -41,19 +51,35 @@ impl EventFd {
         self.fd.as_raw_fd()
     }
 
-    /// Resets the fd to not readable (reads the counter to zero).
+    /// Resets the fd to not readable (reads the counter to zero). Look at the socket after
+    /// this: a wake-up that raced the drain may have been absorbed by it, but its change
+    /// is visible by then.
     pub(crate) fn drain(&self) {
+        if !self.signalled.load(Ordering::SeqCst) {
+            return;
+        }
         let mut buf = 0u64;
         // SAFETY: reads 8 bytes into a live u64; the fd is non-blocking, so an empty counter
-        // fails with EAGAIN, which needs nothing done.
-        unsafe {
-            libc::read(self.raw(), (&raw mut buf).cast(), 8);
+        // fails with EAGAIN.
+        let n = unsafe { libc::read(self.raw(), (&raw mut buf).cast(), 8) };
+        // EAGAIN: the waker has set the flag but not written yet; the fd turns readable
+        // soon and the next drain reads it. Clearing the flag now would leave a readable fd
+        // that no drain reads, and an event loop spinning on it.
+        if n == 8 {
+            // A swap, not a store: it reads the flag set by any waker since the read, so
+            // that waker's change is visible to the look that follows.
+            self.signalled.swap(false, Ordering::SeqCst);
         }
     }
 }
 
 impl Watcher for EventFd {
     fn wake(&self) {
+        // A swap, not a load: even a waker that finds the flag set publishes its change
+        // through it to the drain that clears it.
+        if self.signalled.swap(true, Ordering::SeqCst) {
+            return;
+        }
         let one = 1u64;
         // SAFETY: writes 8 bytes from a live u64. A full counter (EAGAIN) is already readable.
         unsafe {
@@ -152,5 +178,19 @@ mod tests {
         e.drain();
         let soon = Some(Instant::now() + Duration::from_millis(10));
         assert_eq!(sleep_on(&mut fds, soon), Ok(Woke::TimedOut));
+        e.wake();
+        assert_eq!(sleep_on(&mut fds, later), Ok(Woke::Ready));
+    }
+
+    #[test]
+    fn wake_ups_between_two_drains_write_the_fd_once() {
+        let e = EventFd::new().unwrap();
+        for _ in 0..3 {
+            e.wake();
+        }
+        let mut count = 0u64;
+        // SAFETY: reads 8 bytes into a live u64 from our own eventfd.
+        let n = unsafe { libc::read(e.raw(), (&raw mut count).cast(), 8) };
+        assert_eq!((n, count), (8, 1));
     }
 }
