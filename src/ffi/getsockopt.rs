@@ -67,13 +67,15 @@ fn get(sock: &FfiSocket, st: &mut SockState, option: c_int) -> Result<Out, c_int
     })
 }
 
-/// ZMQ_POLLIN / ZMQ_POLLOUT as they stand now.
+/// ZMQ_POLLIN / ZMQ_POLLOUT as they stand now. Readable first: taking a message early
+/// can change what the socket may send.
 pub(crate) fn events(st: &mut SockState) -> c_int {
     let mut ev = 0;
-    if !st.incoming.is_empty() || st.core.readable() {
+    let reading = !st.incoming.is_empty();
+    if reading || st.core.readable() {
         ev |= ZMQ_POLLIN;
     }
-    if st.core.writable() {
+    if !st.core.receiving(reading) && st.core.writable() {
         ev |= ZMQ_POLLOUT;
     }
     ev

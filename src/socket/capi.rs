@@ -15,6 +15,9 @@ impl SocketCore {
     /// REP before a request), and with EHOSTUNREACH a ROUTER_MANDATORY routing id that
     /// names no peer.
     pub(crate) fn may_start(&mut self, first_frame: &[u8]) -> Result<(), Error> {
+        if self.receiving(false) {
+            return Err(Error::State);
+        }
         self.process_events();
         self.pattern.may_start(first_frame, &self.options)
     }
@@ -89,6 +92,39 @@ mod tests {
         let ctx = Context::new();
         let mut rep = SocketCore::new(&ctx, SocketType::Rep).unwrap();
         assert!(matches!(rep.may_start(b"x"), Err(Error::State)));
+    }
+
+    #[test]
+    fn a_rep_that_took_a_request_early_may_not_reply_until_it_is_received() {
+        let ctx = Context::new();
+        let mut rep = SocketCore::new(&ctx, SocketType::Rep).unwrap();
+        let mut req = SocketCore::new(&ctx, SocketType::Req).unwrap();
+        rep.bind("inproc://capi-early").unwrap();
+        req.connect("inproc://capi-early").unwrap();
+        req.send(Message::from("q"), true).unwrap();
+        assert!(rep.readable());
+        assert!(
+            !rep.writable(),
+            "libzmq: POLLIN only until the request is received"
+        );
+        assert!(matches!(rep.may_start(b"r"), Err(Error::State)));
+        let refused = rep.send(Message::from("r"), true).unwrap_err();
+        assert!(matches!(refused.error, Error::State));
+        rep.recv(true).unwrap();
+        assert!(rep.writable());
+        rep.send(Message::from("r"), true).unwrap();
+    }
+
+    #[test]
+    fn a_dealer_answers_readable_without_taking_the_message() {
+        let ctx = Context::new();
+        let mut a = SocketCore::new(&ctx, SocketType::Dealer).unwrap();
+        let mut b = SocketCore::new(&ctx, SocketType::Dealer).unwrap();
+        a.bind("inproc://capi-peek").unwrap();
+        b.connect("inproc://capi-peek").unwrap();
+        b.send(Message::from("m"), true).unwrap();
+        assert!(a.readable());
+        assert!(a.lookahead.is_none());
     }
 
     #[test]

@@ -235,11 +235,19 @@ impl SocketCore {
 
     /// Whether a send would go through now (ZMQ_POLLOUT).
     pub(crate) fn writable(&mut self) -> bool {
-        if self.check_open().is_err() {
+        if self.check_open().is_err() || self.receiving(false) {
             return false;
         }
         self.process_events();
         self.pattern.writable(&self.options)
+    }
+
+    /// Whether the socket must finish a receive before it may send: a REQ's reply or a
+    /// REP's request taken early (to answer a readiness query), or one the caller is
+    /// still `reading` frame by frame, has moved the pattern to its sending turn already,
+    /// but libzmq moves only at the message's last frame.
+    pub(crate) fn receiving(&self, reading: bool) -> bool {
+        (reading || self.lookahead.is_some()) && self.pattern.sends_after_recv(&self.options)
     }
 
     /// ZMQ_SUBSCRIBE: SUB, and XPUB under XPUB_MANUAL.
@@ -309,6 +317,12 @@ impl SocketCore {
                 message: msg,
             });
         }
+        if self.receiving(false) {
+            return Err(SendError {
+                error: Error::State,
+                message: msg,
+            });
+        }
         let timeout = if nonblocking {
             Some(Duration::ZERO)
         } else {
@@ -350,8 +364,8 @@ impl SocketCore {
         self.block_on(timeout, SocketCore::try_recv)
     }
 
-    /// Whether a receive would return a message now (ZMQ_POLLIN). May take the message
-    /// early; the next receive returns it.
+    /// Whether a receive would return a message now (ZMQ_POLLIN). Unless the pattern can
+    /// tell without, takes the message early; the next receive returns it.
     pub(crate) fn readable(&mut self) -> bool {
         if self.lookahead.is_some() {
             return true;
@@ -360,6 +374,9 @@ impl SocketCore {
             return false;
         }
         self.process_events();
+        if let Some(ready) = self.pattern.readable(&self.options) {
+            return ready;
+        }
         match self.try_recv() {
             Ok(Some(m)) => {
                 self.lookahead = Some(m);

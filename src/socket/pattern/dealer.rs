@@ -28,6 +28,10 @@ impl Pattern for Dealer {
         Ok(self.peers.recv_any())
     }
 
+    fn readable(&mut self, _o: &Options) -> Option<bool> {
+        Some(self.peers.any_has_input())
+    }
+
     fn writable(&mut self, _o: &Options) -> bool {
         self.peers.any_can_send()
     }

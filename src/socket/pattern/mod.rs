@@ -48,6 +48,15 @@ pub(crate) trait Pattern: Send {
     /// One non-blocking receive; `Ok(None)` when nothing is there.
     fn try_recv(&mut self, o: &Options) -> Result<Option<Message>, Error>;
 
+    /// Whether a receive would return a message now, when the pattern can tell without
+    /// taking one (PULL, DEALER, PAIR deliver every queued message as it is); `None` makes
+    /// the core take the message early to find out (a SUB's filter, a REQ's stale
+    /// replies). Taking nothing keeps the pipe's count of messages taken, which paces its
+    /// writer, where libzmq's is (its has_in takes nothing for these types either).
+    fn readable(&mut self, _o: &Options) -> Option<bool> {
+        None
+    }
+
     /// Whether a send would go through now (ZMQ_POLLOUT).
     fn writable(&mut self, o: &Options) -> bool;
 
@@ -62,6 +71,13 @@ pub(crate) trait Pattern: Send {
     /// blocking there), so a multipart message is never refused half-way.
     fn can_queue(&mut self, _first: &[u8], o: &Options) -> bool {
         self.writable(o)
+    }
+
+    /// Whether a received message must be read to its end before the socket may send
+    /// (REQ unless REQ_RELAXED, and REP): libzmq flips their state at a message's last
+    /// frame, so one taken early or read in part leaves POLLOUT off and a send EFSM.
+    fn sends_after_recv(&self, _o: &Options) -> bool {
+        false
     }
 
     /// How many frames make a message when the caller's MORE flags say otherwise: a

@@ -226,6 +226,11 @@ impl<T> Peers<T> {
         }
     }
 
+    /// Whether any pipe holds a message to receive.
+    pub fn any_has_input(&self) -> bool {
+        self.list.iter().any(|p| p.pipe.has_input())
+    }
+
     /// Whether any peer that is still there has room for a message now. When none has,
     /// the pipes wake the socket once room comes, as after a refused send: an event loop
     /// that asked ZMQ_EVENTS and saw no POLLOUT sleeps on ZMQ_FD until then.

@@ -55,6 +55,10 @@ impl Pattern for Pull {
         Ok(self.peers.recv_any())
     }
 
+    fn readable(&mut self, _o: &Options) -> Option<bool> {
+        Some(self.peers.any_has_input())
+    }
+
     fn writable(&mut self, _o: &Options) -> bool {
         false
     }

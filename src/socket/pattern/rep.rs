@@ -67,6 +67,10 @@ impl Pattern for Rep {
         self.reply_to.is_some()
     }
 
+    fn sends_after_recv(&self, _o: &Options) -> bool {
+        true
+    }
+
     fn may_start(&mut self, _first: &[u8], _o: &Options) -> Result<(), Error> {
         if self.reply_to.is_some() {
             Ok(())

@@ -94,6 +94,10 @@ impl Pattern for Req {
         self.in_turn(o) && self.peers.any_can_send()
     }
 
+    fn sends_after_recv(&self, o: &Options) -> bool {
+        !o.req_relaxed
+    }
+
     fn may_start(&mut self, _first: &[u8], o: &Options) -> Result<(), Error> {
         if self.in_turn(o) {
             Ok(())
