@@ -437,14 +437,15 @@ impl PipeEnd {
     pub fn pull(&self) -> Result<Option<Message>, ()> {
         if let Some(msg) = self.take_one() {
             self.count_taken();
-            self.after_pull();
             return Ok(Some(msg));
         }
         // Drained: the writer's view of our progress becomes exact again, the messages it
-        // wrote directly included.
+        // wrote directly included (libzmq's stays at the last low-water mark; a writer
+        // whose mark was lowered under a full queue would then wait for messages that
+        // never come).
         self.take_direct_credit();
         self.publish_taken();
-        self.after_pull();
+        self.wake_writer();
         if !self.is_peer_gone() {
             return Ok(None);
         }
@@ -459,7 +460,7 @@ impl PipeEnd {
     pub fn credit_direct_writes(&self) {
         if self.take_direct_credit() {
             self.publish_taken();
-            self.after_pull();
+            self.wake_writer();
         }
     }
 
@@ -487,16 +488,19 @@ impl PipeEnd {
         }
     }
 
-    /// Counts a message taken. The count is published every few messages, not every one:
-    /// a store per message would pull the line to this core each time the writer looked.
-    /// The writer may see the queue up to a step fuller than it is; a reader that drains
-    /// the queue, or wakes a blocked writer, publishes the exact count first.
+    /// Counts a message taken, and tells the writer every low-water mark (half the
+    /// direction's capacity, rounded up) of messages taken since the pipe was made, as
+    /// libzmq's pipes send activate_write: a writer at its high-water mark sees room come
+    /// back that many at a time, so it resumes in batches and POLLOUT answers as libzmq's.
+    /// Between those points the writer reads nothing this side writes.
     fn count_taken(&self) {
         let n = self.received.get() + 1;
         self.received.set(n);
-        let hwm = self.shared.hwm[1 - self.side].load(Ordering::Relaxed) as u64;
-        if hwm != 0 && n.is_multiple_of((hwm / 8).clamp(1, 32)) {
+        let writer = 1 - self.side;
+        let lwm = (self.shared.hwm[writer].load(Ordering::Relaxed) as u64).div_ceil(2);
+        if lwm != 0 && n.is_multiple_of(lwm) {
             self.publish_taken();
+            self.wake_writer();
         }
     }
 
@@ -518,18 +522,14 @@ impl PipeEnd {
         self.shared.closed[1 - self.side].load(Ordering::SeqCst)
     }
 
-    /// Wakes the other end's writer once the queue it fills has drained to half its
-    /// high-water mark, so a blocked writer resumes in batches, not once per message.
-    fn after_pull(&self) {
+    /// Wakes the other end's writer if it found the queue full.
+    fn wake_writer(&self) {
         let writer = 1 - self.side;
         let blocked = &self.shared.writer_blocked[writer];
-        // SeqCst pairs with the writer's SeqCst store and re-check of the length: of the two
-        // orders, at least one side sees the other, so a blocked writer is never missed.
-        if blocked.load(Ordering::SeqCst)
-            && self.incoming().len() <= self.shared.hwm[writer].load(Ordering::Relaxed) / 2
-            && blocked.swap(false, Ordering::SeqCst)
-        {
-            self.publish_taken();
+        // SeqCst pairs with the writer's SeqCst store of its flag and re-read of `taken`:
+        // of the two orders, at least one side sees the other, so a blocked writer is
+        // never missed.
+        if blocked.load(Ordering::SeqCst) && blocked.swap(false, Ordering::SeqCst) {
             self.shared.notifiers[writer].notify();
         }
     }
@@ -556,5 +556,65 @@ impl Drop for PipeEnd {
         self.hand_over();
         self.shared.closed[self.side].store(true, Ordering::SeqCst);
         self.shared.notifiers[1 - self.side].notify();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::signal::Watcher;
+
+    /// Counts the wake-ups a socket's signal passes on.
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl Watcher for Wakes {
+        fn wake(&self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A pipe of capacity `hwm` each way, and the wake-ups its writer (side 0) hears.
+    fn pipe(hwm: usize) -> (PipeEnd, PipeEnd, Arc<Wakes>) {
+        let (writer, reader) = (Arc::new(Signal::new()), Arc::new(Signal::new()));
+        let wakes = Arc::new(Wakes::default());
+        writer.watch(&wakes);
+        let config = PipeConfig {
+            hwm: [hwm, hwm],
+            ..PipeConfig::default()
+        };
+        let (w, r) = pipe_with([Notifier::socket(writer), Notifier::socket(reader)], config);
+        (w, r, wakes)
+    }
+
+    #[test]
+    fn a_full_writer_sees_room_only_at_each_low_water_mark() {
+        let (w, r, _) = pipe(8);
+        for _ in 0..8 {
+            assert!(w.push(Message::from("m")).is_ok());
+        }
+        assert!(!w.has_credit());
+        for _ in 0..3 {
+            assert!(r.pull().unwrap().is_some());
+            assert!(!w.has_credit(), "libzmq tells the writer every 4 of 8");
+        }
+        assert!(r.pull().unwrap().is_some());
+        assert!(w.has_credit());
+    }
+
+    #[test]
+    fn a_writer_that_found_the_pipe_full_is_woken_at_the_low_water_mark() {
+        let (w, r, wakes) = pipe(8);
+        while w.has_room() {
+            assert!(w.push(Message::from("m")).is_ok());
+        }
+        for _ in 0..3 {
+            assert!(r.pull().unwrap().is_some());
+        }
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        assert!(r.pull().unwrap().is_some());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
     }
 }
