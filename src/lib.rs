@@ -58,6 +58,7 @@ pub use context::{Context, ContextBuilder};
 pub use error::{Error, Result, SendError};
 pub use message::Message;
 pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};
+pub use options::codec::SecurityMechanism;
 pub use poll::{PollItem, poll, proxy};
 pub use socket::{
     Dealer, Events, Pair, Pub, Pull, Push, Rep, Req, Router, Socket, Stream, Sub, XPub, XSub,

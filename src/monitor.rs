@@ -112,8 +112,8 @@ pub enum MonitorEvent {
         /// The ZMQ_PROTOCOL_ERROR_* code.
         code: u32,
     },
-    /// Authentication failed (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH); never raised while ferrozmq
-    /// has no ZAP.
+    /// Authentication failed (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH): the ZAP handler refused the
+    /// peer, or the peer's handler refused us.
     HandshakeFailedAuth {
         /// The endpoint concerned.
         endpoint: String,
@@ -284,6 +284,15 @@ pub(crate) fn loss_events(
             .get_ref()
             .and_then(|e| e.downcast_ref::<ProtocolError>());
         events.push(match fault {
+            Some(ProtocolError::AuthFailed(status)) => MonitorEvent::HandshakeFailedAuth {
+                endpoint: endpoint.clone(),
+                status: u32::from(*status),
+            },
+            // libzmq reports a missing handler it needed as EFAULT, with no detail.
+            Some(ProtocolError::ZapUnavailable) => MonitorEvent::HandshakeFailedNoDetail {
+                endpoint: endpoint.clone(),
+                errno: libc::EFAULT,
+            },
             Some(ProtocolError::HandshakeTimeout) | Some(ProtocolError::PeerError(_)) | None => {
                 let errno = reason.raw_os_error().unwrap_or(match reason.kind() {
                     std::io::ErrorKind::TimedOut => libc::ETIMEDOUT,
@@ -314,6 +323,10 @@ pub(crate) fn protocol_code(e: &ProtocolError) -> u32 {
         ProtocolError::MalformedCommand(_) => 0x1000_0011,
         ProtocolError::MissingSocketType | ProtocolError::IncompatibleSocketType(_) => 0x1000_0018,
         ProtocolError::MechanismMismatch | ProtocolError::UnknownMechanism => 0x1100_0002,
+        ProtocolError::Handshake { code, .. } | ProtocolError::Zap(code) => *code,
+        ProtocolError::Cryptographic => 0x1100_0001,
+        // What a libzmq peer of the same role reports: the other's first command, unexpected.
+        ProtocolError::RoleClash(_) => 0x1000_0001,
         _ => 0x1000_0000,
     }
 }

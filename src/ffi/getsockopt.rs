@@ -36,6 +36,11 @@ impl From<Raw> for Out {
                 b.push(0);
                 Out::AtLeast(b)
             }
+            Raw::CStr(s) => {
+                let mut b = s.to_vec();
+                b.push(0);
+                Out::AtLeast(b)
+            }
         }
     }
 }
@@ -47,7 +52,6 @@ fn get(sock: &FfiSocket, st: &mut SockState, option: c_int) -> Result<Out, c_int
     Ok(match option {
         num::TYPE => exact(kind.number()),
         num::IPV4ONLY => exact(c_int::from(!st.core.options.ipv6)),
-        num::MECHANISM => exact(0),
         num::RCVMORE => int_at_least(c_int::from(st.rcvmore)),
         num::THREAD_SAFE => int_at_least(0),
         num::LAST_ENDPOINT => Raw::Str(st.core.last_endpoint().unwrap_or_default()).into(),

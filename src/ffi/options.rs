@@ -20,7 +20,6 @@ pub(super) mod num {
     pub const TYPE: c_int = 16;
     pub const IPV4ONLY: c_int = 31;
     pub const LAST_ENDPOINT: c_int = 32;
-    pub const MECHANISM: c_int = 43;
     pub const THREAD_SAFE: c_int = 81;
 }
 

@@ -4,6 +4,7 @@
 mod input;
 mod output;
 mod socks;
+mod zap;
 
 pub(super) use input::MAX_READ;
 use input::READ_CHUNK;
@@ -19,10 +20,12 @@ use super::{IoHandle, SocketLink};
 use crate::endpoint::{Endpoint, resolve_tcp};
 use crate::message::Message;
 use crate::monitor::{MonitorEvent, loss_events};
+use crate::options::codec::SecurityMechanism;
 use crate::pipe::PipeEnd;
 use crate::routing::Trie;
 use crate::transport::socks::Socks5Connect;
 use crate::transport::{Stream, ipc, tcp};
+use crate::zmtp::mechanism::Security;
 use crate::zmtp::{Engine, EngineConfig};
 
 /// What the I/O thread lends a connection while it works.
@@ -93,6 +96,8 @@ pub(super) struct Connection {
     handshaken: bool,
     /// The SOCKS exchange, while `phase` is `Proxying`.
     socks: Option<Socks5Connect>,
+    /// The pipe to the ZAP handler while the handshake waits for its reply.
+    zap: Option<PipeEnd>,
 }
 
 impl Connection {
@@ -112,7 +117,7 @@ impl Connection {
         label: Arc<str>,
         now: Instant,
     ) -> Connection {
-        let engine = Engine::new(engine_config(&link), now);
+        let engine = Engine::new(engine_config(&link, &stream), now);
         Connection {
             token,
             link,
@@ -137,6 +142,7 @@ impl Connection {
             label,
             handshaken: false,
             socks: None,
+            zap: None,
         }
     }
 
@@ -173,6 +179,7 @@ impl Connection {
             label,
             handshaken: false,
             socks: None,
+            zap: None,
         }
     }
 
@@ -313,6 +320,7 @@ impl Connection {
         self.stream = None;
         self.engine = None;
         self.socks = None;
+        self.zap = None;
         self.handshaken = false;
         self.readable = false;
         self.writable = false;
@@ -409,7 +417,10 @@ impl Connection {
     fn start_engine(&mut self, cx: &mut Cx<'_>, early: &[u8]) -> io::Result<()> {
         let fd = self.stream.as_ref().map_or(-1, |s| s.fd());
         self.emit(|endpoint| MonitorEvent::Connected { endpoint, fd });
-        let mut engine = Engine::new(engine_config(&self.link), cx.now);
+        let Some(stream) = self.stream.clone() else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let mut engine = Engine::new(engine_config(&self.link, &stream), cx.now);
         engine.set_body_pool(cx.io.bodies().clone());
         if !early.is_empty() {
             engine.handle_input(early);
@@ -450,7 +461,7 @@ impl Drop for Connection {
     }
 }
 
-fn engine_config(link: &SocketLink) -> EngineConfig {
+fn engine_config(link: &SocketLink, stream: &Stream) -> EngineConfig {
     let o = &link.options;
     let mut config = EngineConfig::new(link.socket_type);
     config.routing_id = o.routing_id.clone();
@@ -460,5 +471,21 @@ fn engine_config(link: &SocketLink) -> EngineConfig {
     config.heartbeat_ttl = o.heartbeat_ttl;
     config.heartbeat_timeout = o.heartbeat_timeout;
     config.raw_notify = o.stream_notify;
+    config.security = security(o);
+    config.zap_domain = o.zap_domain.clone();
+    config.zap_enforce_domain = o.zap_enforce_domain;
+    config.peer_address = stream.peer_ip().unwrap_or_default().into();
     config
+}
+
+/// The mechanism the socket's options chose, with its credentials.
+fn security(o: &crate::options::Options) -> Security {
+    match o.mechanism {
+        SecurityMechanism::Plain => Security::Plain {
+            server: o.plain_server,
+            username: o.plain_username.clone(),
+            password: o.plain_password.clone(),
+        },
+        _ => Security::Null,
+    }
 }

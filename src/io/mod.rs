@@ -116,6 +116,8 @@ pub(crate) struct SocketLink {
     pub signal: Arc<Signal>,
     pub events: EventSender,
     pub state: Arc<SocketState>,
+    /// The context, for reaching its ZAP handler (weak: the context owns the I/O threads).
+    pub ctx: std::sync::Weak<crate::context::ContextInner>,
 }
 
 /// The sending half of a socket's event channel, with a flag the socket checks on every send

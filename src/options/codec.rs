@@ -13,7 +13,10 @@ use super::Options;
 use crate::error::{Error, Result};
 
 mod lists;
+mod security;
 pub(crate) use lists::{AcceptFilters, Ids};
+pub use security::SecurityMechanism;
+pub(crate) use security::{Chosen, PlainCredential, PlainServer, ZapDomain};
 
 /// A value as zmq_getsockopt returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,8 @@ pub(crate) enum Raw {
     Bytes(Bytes),
     /// A string, returned with its NUL.
     Str(String),
+    /// Bytes returned as a C string, with a NUL after them (PLAIN_USERNAME, ZAP_DOMAIN).
+    CStr(Bytes),
 }
 
 /// The value zmq_setsockopt was given: `None` for a NULL pointer (libzmq tells NULL with
@@ -54,6 +59,9 @@ pub(crate) trait Codec<T> {
         *slot = Self::decode(input)?;
         Ok(())
     }
+    /// What setting the option does to the others, through C and Rust alike (a security
+    /// option picks the mechanism).
+    fn after_set(_value: &T, _socket: &mut Options) {}
 }
 
 /// A C int of exactly 4 bytes.

@@ -62,8 +62,20 @@ macro_rules! readable {
     (rw) => {
         true
     };
+    (ro) => {
+        true
+    };
     (wo) => {
         false
+    };
+}
+
+macro_rules! writable {
+    (ro) => {
+        false
+    };
+    ($other:ident) => {
+        true
     };
 }
 
@@ -106,11 +118,12 @@ macro_rules! define_options {
                 -> Result<Effect>
             {
                 match number {
-                    $($num if accepts!($on, kind) => {
+                    $($num if accepts!($on, kind) && writable!($access) => {
                         // Stored into a copy so the codec may read the other options.
                         let mut value = self.$field.clone();
                         <$codec as Codec<$ty>>::store(&mut value, input, self)?;
-                        self.$field = value;
+                        self.$field = value.clone();
+                        <$codec as Codec<$ty>>::after_set(&value, self);
                         Ok(Effect::$effect)
                     })*
                     _ => Err(UNKNOWN),

@@ -245,6 +245,34 @@ macro_rules! socket_option_table {
             xpub_welcome_msg / set_xpub_welcome_msg:
                 ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
                 ZMQ_XPUB_WELCOME_MSG = 72, codec::AnyBytes, on [XPub], Now, wo;
+            /// ZMQ_MECHANISM: the security mechanism the options below chose, the last set
+            /// winning as in libzmq (read-only).
+            mechanism / set_mechanism: codec::SecurityMechanism [codec::SecurityMechanism] =
+                codec::SecurityMechanism::Null,
+                ZMQ_MECHANISM = 43, codec::Chosen, on *, Attach, ro;
+            /// ZMQ_PLAIN_SERVER: act as the PLAIN server, checking clients' user names and
+            /// passwords through the ZAP handler (default false; false returns to NULL).
+            plain_server / set_plain_server: bool [bool] = false,
+                ZMQ_PLAIN_SERVER = 44, codec::PlainServer, on *, Attach, rw;
+            /// ZMQ_PLAIN_USERNAME: act as a PLAIN client with this user name (at most 255
+            /// bytes; empty returns to NULL).
+            plain_username / set_plain_username:
+                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ZMQ_PLAIN_USERNAME = 45, codec::PlainCredential, on *, Attach, rw;
+            /// ZMQ_PLAIN_PASSWORD: act as a PLAIN client with this password (at most 255
+            /// bytes; empty returns to NULL).
+            plain_password / set_plain_password:
+                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ZMQ_PLAIN_PASSWORD = 46, codec::PlainCredential, on *, Attach, rw;
+            /// ZMQ_ZAP_DOMAIN: the domain this socket's ZAP requests name; with NULL, setting
+            /// it turns ZAP on (at most 255 bytes; default empty).
+            zap_domain / set_zap_domain:
+                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ZMQ_ZAP_DOMAIN = 55, codec::ZapDomain, on *, Attach, rw;
+            /// ZMQ_ZAP_ENFORCE_DOMAIN: with no ZAP handler bound, refuse peers instead of
+            /// letting them in (default false; DRAFT in libzmq 4.3).
+            zap_enforce_domain / set_zap_enforce_domain: bool [bool] = false,
+                ZMQ_ZAP_ENFORCE_DOMAIN = 93, codec::Flag, on *, Attach, rw;
         }
     };
 }

@@ -125,6 +125,7 @@ impl SocketCore {
             signal: self.signal.clone(),
             events: self.events_tx.clone(),
             state: self.state.clone(),
+            ctx: Arc::downgrade(&self.ctx.inner),
         }
     }
 

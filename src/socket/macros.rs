@@ -124,21 +124,32 @@ macro_rules! rust_option_accessors {
                 $crate::socket::sealed::Sealed::core(self).borrow().options.$field.clone()
             }
 
-            $(#[$doc])*
-            ///
-            /// # Errors
-            /// [`Error::Invalid`](crate::Error::Invalid) for a value zmq_setsockopt would
-            /// refuse.
-            #[allow(clippy::useless_conversion)]
-            pub fn $setter(&self, value: $arg) -> $crate::Result<()> {
-                let value: $ty = value.into();
-                <$codec as $crate::options::codec::Codec<$ty>>::check(&value)?;
-                let mut core = $crate::socket::sealed::Sealed::core(self).borrow_mut();
-                core.options.$field = value;
-                core.option_changed($crate::options::Effect::$effect);
-                Ok(())
-            }
+            $crate::socket::macros::option_setter!($access, $(#[$doc])* $field / $setter: $ty
+                [$arg], $codec, $effect);
         });)*
+    };
+}
+
+/// A typed setter for a writable option; none for a read-only one (ZMQ_MECHANISM).
+macro_rules! option_setter {
+    (ro, $($rest:tt)*) => {};
+    ($access:ident, $(#[$doc:meta])* $field:ident / $setter:ident : $ty:ty [$arg:ty],
+        $codec:ty, $effect:ident) => {
+        $(#[$doc])*
+        ///
+        /// # Errors
+        /// [`Error::Invalid`](crate::Error::Invalid) for a value zmq_setsockopt would
+        /// refuse.
+        #[allow(clippy::useless_conversion)]
+        pub fn $setter(&self, value: $arg) -> $crate::Result<()> {
+            let value: $ty = value.into();
+            <$codec as $crate::options::codec::Codec<$ty>>::check(&value)?;
+            let mut core = $crate::socket::sealed::Sealed::core(self).borrow_mut();
+            core.options.$field = value.clone();
+            <$codec as $crate::options::codec::Codec<$ty>>::after_set(&value, &mut core.options);
+            core.option_changed($crate::options::Effect::$effect);
+            Ok(())
+        }
     };
 }
 
@@ -206,6 +217,7 @@ macro_rules! socket_recv {
 }
 
 pub(crate) use impl_on;
+pub(crate) use option_setter;
 pub(crate) use rust_option_accessors;
 pub(crate) use socket_common;
 pub(crate) use socket_recv;

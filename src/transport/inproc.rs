@@ -125,6 +125,29 @@ pub(crate) fn connect(ctx: &ContextInner, name: &str, me: &InprocPeer) -> Result
     }
 }
 
+/// Joins a connection's ZAP client to the handler bound at `name`, as libzmq's sessions
+/// do: a pipe with no high-water mark either way, the handler's end attached to it like
+/// any inproc peer. `None` when no handler is bound (a ZAP connect does not wait).
+pub(crate) fn connect_zap(ctx: &ContextInner, name: &str, mine: Notifier) -> Option<PipeEnd> {
+    let map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());
+    let bound = map.get(name)?.bound.as_ref()?;
+    let (ours, theirs) = pipe_with(
+        [mine, Notifier::socket(bound.signal.clone())],
+        PipeConfig {
+            hwm: [0, 0],
+            conflate: [false; 2],
+            peer_hwms: None,
+        },
+    );
+    let _ = bound.events.send(SocketEvent::Attach {
+        pipe: theirs,
+        routing_id: Bytes::new(),
+        meta: None,
+    });
+    bound.signal.notify();
+    Some(ours)
+}
+
 /// Releases `name` if `socket_id` bound it.
 pub(crate) fn unbind(ctx: &ContextInner, name: &str, socket_id: u64) {
     let mut map = ctx.inproc.lock().unwrap_or_else(|p| p.into_inner());

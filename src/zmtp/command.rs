@@ -4,6 +4,7 @@ use bytes::Bytes;
 
 use super::ProtocolError;
 use super::frame::{self, COMMAND};
+use super::mechanism::properties::{self, encodable};
 use super::outbuf::OutBuf;
 
 const READY: &[u8] = b"READY";
@@ -133,7 +134,7 @@ impl Command {
             .ok_or(ProtocolError::MalformedCommand("truncated command name"))?;
         let data = body.slice(name_end..);
         Ok(match name {
-            READY => Command::Ready(decode_properties(&data)?),
+            READY => Command::Ready(properties::decode(&data)?),
             ERROR => Command::Error(decode_error(&data)?),
             SUBSCRIBE => Command::Subscribe(data),
             CANCEL => Command::Cancel(data),
@@ -157,42 +158,12 @@ impl Command {
     }
 }
 
-fn encodable(key: &str, value: &Bytes) -> bool {
-    key.len() <= usize::from(u8::MAX) && u32::try_from(value.len()).is_ok()
-}
-
 fn len_u8(s: &[u8]) -> u8 {
     u8::try_from(s.len()).unwrap_or(u8::MAX)
 }
 
 fn cut(s: &[u8], max: usize) -> &[u8] {
     s.get(..max).unwrap_or(s)
-}
-
-/// READY metadata: `name length (1) | name | value length (4, BE) | value`, repeated to the end.
-fn decode_properties(data: &Bytes) -> Result<Vec<(String, Bytes)>, ProtocolError> {
-    let mut props = Vec::new();
-    let mut pos = 0;
-    while let Some(&name_len) = data.get(pos) {
-        let name_end = pos + 1 + usize::from(name_len);
-        let name = data
-            .get(pos + 1..name_end)
-            .ok_or(ProtocolError::MalformedCommand("truncated property name"))?;
-        let value_len = data
-            .get(name_end..)
-            .and_then(|rest| rest.first_chunk::<4>())
-            .ok_or(ProtocolError::MalformedCommand("truncated property length"))?;
-        let value_start = name_end + 4;
-        let value_end = usize::try_from(u32::from_be_bytes(*value_len))
-            .ok()
-            .and_then(|len| value_start.checked_add(len))
-            .filter(|&end| end <= data.len())
-            .ok_or(ProtocolError::MalformedCommand("truncated property value"))?;
-        let name = String::from_utf8_lossy(name).into_owned();
-        props.push((name, data.slice(value_start..value_end)));
-        pos = value_end;
-    }
-    Ok(props)
 }
 
 /// ERROR data: `reason length (1) | reason`; like libzmq, trailing bytes are tolerated.

@@ -11,11 +11,12 @@ use bytes::{Bytes, BytesMut};
 use super::ProtocolError;
 use super::command::{self, Command};
 use super::decoder::{Decoder, ReadTarget};
-use super::frame::{self, FrameHeader, MORE};
+use super::frame::{self, COMMAND, FrameHeader, MORE};
 use super::greeting;
 use super::heartbeat::Heartbeat;
-use super::null;
+use super::mechanism::{Mechanism, Security};
 use super::outbuf::OutBuf;
+use super::zap::{ZapReply, ZapRequest};
 use crate::message::Message;
 use crate::socket_type::SocketType;
 
@@ -45,6 +46,14 @@ pub struct EngineConfig {
     /// STREAM_NOTIFY, for raw connections (a STREAM socket's, which speak no ZMTP): an
     /// empty message announces the connection.
     pub raw_notify: bool,
+    /// The security mechanism and its credentials.
+    pub security: Security,
+    /// ZAP_DOMAIN: NULL asks the ZAP handler only when it is set.
+    pub zap_domain: Bytes,
+    /// ZAP_ENFORCE_DOMAIN: no ZAP handler bound fails the handshake.
+    pub zap_enforce_domain: bool,
+    /// The peer's IP address (no port) for ZAP requests; empty for ipc.
+    pub peer_address: Bytes,
 }
 
 impl EngineConfig {
@@ -60,6 +69,10 @@ impl EngineConfig {
             heartbeat_ttl: None,
             heartbeat_timeout: None,
             raw_notify: true,
+            security: Security::Null,
+            zap_domain: Bytes::new(),
+            zap_enforce_domain: false,
+            peer_address: Bytes::new(),
         }
     }
 
@@ -82,6 +95,17 @@ pub struct PeerInfo {
     pub minor: u8,
 }
 
+impl PeerInfo {
+    /// Adds what the ZAP handler said of the peer: "User-Id" (when it gave one) and its
+    /// metadata, as libzmq adds them to every message's properties.
+    pub fn add_zap(&mut self, reply: ZapReply) {
+        if !reply.user_id.is_empty() {
+            self.properties.push(("User-Id".to_owned(), reply.user_id));
+        }
+        self.properties.extend(reply.metadata);
+    }
+}
+
 /// Something the peer sent that the socket layer must act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -93,6 +117,9 @@ pub enum Event {
     Subscribe(Bytes),
     /// A CANCEL command (ZMTP 3.1) with its topic prefix.
     Cancel(Bytes),
+    /// The mechanism asks the ZAP handler; answer with [`Engine::zap_reply`]. The handshake
+    /// waits until then.
+    ZapRequest(ZapRequest),
 }
 
 #[derive(Debug)]
@@ -130,13 +157,23 @@ pub struct Engine {
     raw_announced: bool,
     /// How much of our greeting is queued (it goes out in stages; see `greeting::staged`).
     greeting_sent: usize,
+    /// The security handshake, from the peer's greeting on.
+    mechanism: Option<Box<dyn Mechanism>>,
+    /// A request for the ZAP handler, not yet handed to the I/O layer.
+    zap_out: Option<ZapRequest>,
+    /// Frames travel sealed by the mechanism (CURVE).
+    sealed: bool,
+    /// The latest time the I/O layer gave (mechanisms read it through `Step`).
+    clock: Option<Instant>,
 }
 
 impl Engine {
     /// A new connection's engine, with our whole greeting already queued in the out buffer.
     pub fn new(config: EngineConfig, now: Instant) -> Engine {
         let deadline = config.handshake_ivl.and_then(|ivl| now.checked_add(ivl));
-        Engine::with_deadline(config, deadline)
+        let mut engine = Engine::with_deadline(config, deadline);
+        engine.clock = Some(now);
+        engine
     }
 
     /// Takes large frame bodies' buffers from `pool` and returns them there when the
@@ -151,7 +188,7 @@ impl Engine {
         let state = if config.is_raw() {
             State::RawStart
         } else {
-            out.put_slice(&greeting::encode(null::MECHANISM, false)[..greeting::staged(0)]);
+            out.put_slice(&Engine::our_greeting(&config)[..greeting::staged(0)]);
             State::Greeting
         };
         let heartbeat = Heartbeat::new(
@@ -172,6 +209,10 @@ impl Engine {
             peer: None,
             peer_minor: None,
             parts: Vec::new(),
+            mechanism: None,
+            zap_out: None,
+            sealed: false,
+            clock: None,
         }
     }
 
@@ -207,6 +248,7 @@ impl Engine {
     /// [`handle_timeout`](Engine::handle_timeout) would do is done first. After an error the
     /// engine is closed and returns that error again on every call.
     pub fn poll_event(&mut self, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        self.clock = Some(now);
         if matches!(self.state, State::Ready) && self.heartbeat.is_inert() {
             // No timer can fire: decoding needs no clock work (the hot path). A PING that
             // brings a TTL ends that, and is itself input received now.
@@ -292,6 +334,14 @@ impl Engine {
             return;
         }
         let last = frames.len().saturating_sub(1);
+        if self.sealed {
+            if let Some(m) = &mut self.mechanism {
+                for (i, body) in frames.iter().enumerate() {
+                    m.seal(if i < last { MORE } else { 0 }, body, &mut self.out);
+                }
+            }
+            return;
+        }
         for (i, body) in frames.iter().enumerate() {
             let flags = if i < last { MORE } else { 0 };
             frame::encode_frame(&mut self.out, flags, body);
@@ -301,7 +351,23 @@ impl Engine {
     /// Queues a command (SUBSCRIBE, PING, ...); ignored on a closed engine.
     pub fn send_command(&mut self, cmd: &Command) {
         if !self.is_closed() {
-            cmd.encode(&mut self.out);
+            self.put_command(cmd);
+        }
+    }
+
+    /// Queues a command as a frame of its own, or sealed with the COMMAND flag once the
+    /// mechanism seals (libzmq sends SUBSCRIBE, CANCEL, PING and PONG so under CURVE).
+    fn put_command(&mut self, cmd: &Command) {
+        match &mut self.mechanism {
+            Some(m) if self.sealed => {
+                let framed = cmd.to_bytes();
+                let body = frame::decode_header(&framed)
+                    .ok()
+                    .flatten()
+                    .map_or(&framed[..], |h| &framed[h.header_len..]);
+                m.seal(COMMAND, body, &mut self.out);
+            }
+            _ => cmd.encode(&mut self.out),
         }
     }
 
@@ -346,6 +412,7 @@ impl Engine {
     /// Cheap and idempotent, so it may run on every service: early or repeated calls queue
     /// nothing more. On a closed engine returns the error that closed it.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), ProtocolError> {
+        self.clock = Some(now);
         let res = match &self.state {
             State::Closed(e) => return Err(e.clone()),
             State::RawStart | State::Raw => Ok(()),
@@ -357,7 +424,7 @@ impl Engine {
                 self.tick(now);
                 let due = self.heartbeat.handle_timeout(now);
                 if let Ok(Some(ping)) = &due {
-                    ping.encode(&mut self.out);
+                    self.put_command(ping);
                 }
                 due.map(drop)
             }
@@ -419,7 +486,39 @@ impl Engine {
                         return Ok(None);
                     }
                 }
-                State::Handshake | State::Ready => {
+                State::Handshake => {
+                    if let Some(request) = self.zap_out.take() {
+                        return Ok(Some(Event::ZapRequest(request)));
+                    }
+                    if let Some(peer) = self.mechanism.as_mut().and_then(|m| m.take_peer()) {
+                        return Ok(Some(self.on_ready(peer)));
+                    }
+                    let Some((header, body)) = self.read_frame()? else {
+                        return Ok(None);
+                    };
+                    if !header.command {
+                        return Err(ProtocolError::UnexpectedMessage);
+                    }
+                    self.on_handshake_command(body)?;
+                }
+                State::Ready if self.sealed => {
+                    let Some((_, sealed)) = self.read_frame()? else {
+                        return Ok(None);
+                    };
+                    let Some(m) = &mut self.mechanism else {
+                        return Ok(None);
+                    };
+                    let (flags, body) = m.open(sealed)?;
+                    let event = if flags & COMMAND != 0 {
+                        self.on_command(body)?
+                    } else {
+                        self.on_message_frame(flags & MORE != 0, body)
+                    };
+                    if event.is_some() {
+                        return Ok(event);
+                    }
+                }
+                State::Ready => {
                     let Some((header, body)) = self.read_frame()? else {
                         return Ok(None);
                     };
@@ -434,25 +533,6 @@ impl Engine {
                 }
             }
         }
-    }
-
-    /// Consumes the peer's greeting once all 64 bytes are in; queues our READY after it.
-    fn read_greeting(&mut self) -> Result<bool, ProtocolError> {
-        let due = greeting::staged(self.input.greeting_received()?);
-        if due > self.greeting_sent {
-            let ours = greeting::encode(null::MECHANISM, false);
-            self.out.put_slice(&ours[self.greeting_sent..due]);
-            self.greeting_sent = due;
-        }
-        let Some(raw) = self.input.take_greeting()? else {
-            return Ok(false);
-        };
-        let peer = greeting::decode(&raw)?;
-        null::check_mechanism(&peer)?;
-        self.peer_minor = Some(peer.effective_minor());
-        null::ready(self.config.socket_type, &self.config.routing_id).encode(&mut self.out);
-        self.state = State::Handshake;
-        Ok(true)
     }
 
     /// Splits the next whole frame off the input, refusing frames that are wrong here from
@@ -487,22 +567,6 @@ impl Engine {
     fn on_command(&mut self, body: Bytes) -> Result<Option<Event>, ProtocolError> {
         let ready = self.is_ready();
         match Command::decode(body)? {
-            Command::Ready(props) if !ready => {
-                let minor = self.peer_minor.unwrap_or(greeting::MINOR);
-                match null::accept_ready(self.config.socket_type, props, minor) {
-                    Ok(peer) => {
-                        self.state = State::Ready;
-                        self.peer = Some(peer.clone());
-                        Ok(Some(Event::Ready(peer)))
-                    }
-                    Err(e) => {
-                        if let Some(refusal) = null::refusal(&e) {
-                            refusal.encode(&mut self.out);
-                        }
-                        Err(e)
-                    }
-                }
-            }
             Command::Error(reason) => Err(ProtocolError::PeerError(reason)),
             Command::Subscribe(topic) if ready => Ok(Some(Event::Subscribe(topic))),
             Command::Cancel(topic) if ready => Ok(Some(Event::Cancel(topic))),
@@ -524,6 +588,9 @@ impl Engine {
         }
     }
 }
+
+#[path = "engine_handshake.rs"]
+mod handshake;
 
 #[cfg(test)]
 #[path = "engine_tests.rs"]

@@ -261,7 +261,8 @@ fn incompatible_socket_type_gets_error_queued() {
     let err = ProtocolError::IncompatibleSocketType("PUSH".into());
     assert_eq!(e.poll_event(now), Err(err.clone()));
     let queued = e.outbuf().to_vec();
-    let refusal = Command::Error(null::INCOMPATIBLE_REASON.into()).to_bytes();
+    let refusal =
+        Command::Error(crate::zmtp::mechanism::properties::INCOMPATIBLE_REASON.into()).to_bytes();
     assert!(queued.ends_with(&refusal));
     assert_eq!(e.poll_event(now), Err(err));
     assert!(!e.is_ready() && e.is_closed());
@@ -357,7 +358,9 @@ fn command_with_more_flag_is_rejected() {
 fn second_ready_is_rejected_but_unknown_commands_are_ignored() {
     let now = t0();
     let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
-    pull.handle_input(&null::ready(SocketType::Push, &Bytes::new()).to_bytes());
+    pull.handle_input(
+        &crate::zmtp::mechanism::properties::ready(SocketType::Push, &Bytes::new()).to_bytes(),
+    );
     let err = Err(ProtocolError::UnexpectedCommand("READY".into()));
     assert_eq!(pull.poll_event(now), err);
     let mut pull = ready_pull(EngineConfig::new(SocketType::Pull), now);
@@ -404,7 +407,9 @@ fn subscriptions_to_a_3_0_peer_use_the_message_form() {
     let now = t0();
     let mut sub = engine(SocketType::Sub, now);
     sub.handle_input(&greeting_with(11, 0));
-    sub.handle_input(&null::ready(SocketType::Pub, &Bytes::new()).to_bytes());
+    sub.handle_input(
+        &crate::zmtp::mechanism::properties::ready(SocketType::Pub, &Bytes::new()).to_bytes(),
+    );
     let Ok(Some(Event::Ready(peer))) = sub.poll_event(now) else {
         panic!("no ready")
     };

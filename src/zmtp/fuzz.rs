@@ -7,7 +7,7 @@ use super::command::Command;
 use super::engine::{Engine, EngineConfig};
 use super::frame;
 use super::greeting;
-use super::null;
+use super::mechanism::{self, Security, null, properties};
 use crate::message::Message;
 use crate::socket_type::SocketType;
 
@@ -59,7 +59,7 @@ pub fn fuzz_greeting(data: &[u8]) {
             assert_eq!(first_bad, None, "decoded after a failed partial check");
             assert!(g.major >= greeting::MAJOR);
             assert!(g.effective_minor() <= g.minor.max(greeting::MINOR));
-            let null = null::check_mechanism(&g).is_ok();
+            let null = mechanism::check_peer_mechanism(&Security::Null, &g).is_ok();
             assert_eq!(null, g.mechanism_name() == null::MECHANISM.as_bytes());
         }
         Err(_) => assert!(first_bad.is_some(), "refused whole, accepted in part"),
@@ -89,7 +89,7 @@ pub fn fuzz_command(data: &[u8]) {
     }
     if let Command::Ready(props) = cmd {
         for ours in SocketType::ALL {
-            if let Ok(peer) = null::accept_ready(ours, props.clone(), 1) {
+            if let Ok(peer) = properties::accept_ready(ours, props.clone(), 1) {
                 assert!(ours.is_compatible(peer.socket_type));
             }
         }
@@ -132,7 +132,7 @@ pub fn fuzz_engine_roles(data: &[u8]) {
 /// A peer's opening bytes: NULL greeting, then READY for `socket_type`.
 pub(crate) fn peer_preamble(socket_type: SocketType) -> Vec<u8> {
     let mut bytes = greeting::encode(null::MECHANISM, false).to_vec();
-    bytes.extend_from_slice(&null::ready(socket_type, &Bytes::new()).to_bytes());
+    bytes.extend_from_slice(&properties::ready(socket_type, &Bytes::new()).to_bytes());
     bytes
 }
 

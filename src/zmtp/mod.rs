@@ -1,4 +1,5 @@
-//! Sans-IO ZMTP 3.x: the greeting, framing, commands and NULL handshake libzmq 4.x speaks.
+//! Sans-IO ZMTP 3.x: the greeting, framing, commands and security handshakes libzmq 4.x
+//! speaks.
 //!
 //! Nothing in this module touches sockets, threads or the clock: bytes and `now` come in
 //! ([`Engine::read_target`], [`Engine::poll_event`], [`Engine::handle_timeout`]) and bytes, events
@@ -6,9 +7,10 @@
 //! the whole protocol testable with byte literals and fuzzable as pure functions.
 //!
 //! Layout: [`greeting`] (the 64-byte version/mechanism exchange), [`frame`] (flags and sizes),
-//! [`command`] (READY, ERROR, SUBSCRIBE, CANCEL, PING, PONG), [`null`] (the NULL mechanism's
-//! READY exchange), [`decoder`] (the read buffer frames are sliced from), [`outbuf`] (the
-//! gather-write queue) and [`engine`] (the per-connection state machine tying them together).
+//! [`command`] (READY, ERROR, SUBSCRIBE, CANCEL, PING, PONG), [`mechanism`] (NULL, PLAIN
+//! and CURVE behind one trait), [`zap`] (requests to the ZAP handler and its replies),
+//! [`decoder`] (the read buffer frames are sliced from), [`outbuf`] (the gather-write queue)
+//! and [`engine`] (the per-connection state machine tying them together).
 
 pub mod command;
 pub mod decoder;
@@ -16,8 +18,9 @@ pub mod engine;
 pub mod frame;
 pub mod greeting;
 pub mod heartbeat;
-pub mod null;
+pub mod mechanism;
 pub mod outbuf;
+pub mod zap;
 
 mod fuzz;
 
@@ -88,4 +91,29 @@ pub enum ProtocolError {
     /// Nothing arrived within HEARTBEAT_TIMEOUT of a PING, or within the peer's own TTL.
     #[error("heartbeat timed out")]
     HeartbeatTimeout,
+    /// A security handshake went wrong; `code` is the ZMQ_PROTOCOL_ERROR_* number libzmq
+    /// reports for it.
+    #[error("handshake failed: {what}")]
+    Handshake {
+        /// libzmq's ZMQ_PROTOCOL_ERROR_* code.
+        code: u32,
+        /// What went wrong.
+        what: &'static str,
+    },
+    /// A box did not open: a tampered byte, a wrong key or a replayed nonce's box.
+    #[error("cryptographic check failed")]
+    Cryptographic,
+    /// The ZAP handler refused the peer, or the peer says it refused us, with this status
+    /// (300, 400 or 500).
+    #[error("authentication failed with status {0}")]
+    AuthFailed(u16),
+    /// The ZAP handler's reply is unusable; the ZMQ_PROTOCOL_ERROR_ZAP_* code says why.
+    #[error("unusable zap reply ({0:#x})")]
+    Zap(u32),
+    /// The handshake needs a ZAP handler and none is bound at inproc://zeromq.zap.01.
+    #[error("no zap handler")]
+    ZapUnavailable,
+    /// Both peers claim the same PLAIN or CURVE role (both servers, or both clients).
+    #[error("both peers are {0}")]
+    RoleClash(&'static str),
 }

@@ -72,6 +72,7 @@ impl Connection {
 
     /// Decodes buffered input into the pipe until it is empty or the pipe is full.
     pub(super) fn decode(&mut self, cx: &mut Cx<'_>) -> io::Result<()> {
+        self.take_zap_reply()?;
         while self.stalled.is_none() {
             let Some(engine) = &mut self.engine else {
                 break;
@@ -93,6 +94,7 @@ impl Connection {
                 Some(Event::Cancel(topic)) => {
                     self.deliver(encode_subscription_message(false, &topic).into());
                 }
+                Some(Event::ZapRequest(request)) => self.ask_zap(cx, &request)?,
             }
         }
         Ok(())

@@ -1,16 +1,13 @@
-//! The NULL security mechanism: no authentication, just one READY each way (RFC 37, "The
-//! NULL Security Mechanism").
+//! The metadata every mechanism exchanges (READY, PLAIN's INITIATE, CURVE's boxes): the
+//! property list's wire form, our basic properties, and the checks of the peer's.
 
 use bytes::Bytes;
 
-use super::ProtocolError;
-use super::command::Command;
-use super::engine::PeerInfo;
-use super::greeting::Greeting;
 use crate::socket_type::SocketType;
+use crate::zmtp::ProtocolError;
+use crate::zmtp::command::Command;
+use crate::zmtp::engine::PeerInfo;
 
-/// The mechanism name in the greeting.
-pub const MECHANISM: &str = "NULL";
 /// The READY property naming the sender's socket type.
 pub const SOCKET_TYPE: &str = "Socket-Type";
 /// The READY property carrying the sender's routing id.
@@ -18,22 +15,13 @@ pub const IDENTITY: &str = "Identity";
 /// The ERROR reason we send to a peer whose socket type cannot talk to ours.
 pub const INCOMPATIBLE_REASON: &str = "incompatible socket type";
 
-/// Mechanisms other ZMTP peers may name; any other name is garbage rather than a mismatch.
-const KNOWN_MECHANISMS: [&str; 3] = ["PLAIN", "CURVE", "GSSAPI"];
-
-/// Checks that the peer's greeting names NULL too: "the peers MUST use the same mechanism".
-pub fn check_mechanism(greeting: &Greeting) -> Result<(), ProtocolError> {
-    if greeting.mechanism_is(MECHANISM) {
-        Ok(())
-    } else if KNOWN_MECHANISMS.iter().any(|m| greeting.mechanism_is(m)) {
-        Err(ProtocolError::MechanismMismatch)
-    } else {
-        Err(ProtocolError::UnknownMechanism)
-    }
-}
-
 /// Our READY: Socket-Type always, Identity for the types a ROUTER may address (as libzmq).
 pub fn ready(socket_type: SocketType, routing_id: &Bytes) -> Command {
+    Command::Ready(basic(socket_type, routing_id))
+}
+
+/// Our basic properties, the ones libzmq sends in every mechanism's metadata.
+pub fn basic(socket_type: SocketType, routing_id: &Bytes) -> Vec<(String, Bytes)> {
     let mut props = Vec::with_capacity(2);
     props.push((
         SOCKET_TYPE.to_owned(),
@@ -42,7 +30,49 @@ pub fn ready(socket_type: SocketType, routing_id: &Bytes) -> Command {
     if socket_type.sends_identity() {
         props.push((IDENTITY.to_owned(), routing_id.clone()));
     }
-    Command::Ready(props)
+    props
+}
+
+/// Appends `props` in the wire form: `name length (1) | name | value length (4, BE) | value`
+/// each. Properties the form cannot carry (a name over 255 bytes) are skipped.
+pub fn encode(props: &[(String, Bytes)], out: &mut Vec<u8>) {
+    for (key, value) in props.iter().filter(|(k, v)| encodable(k, v)) {
+        out.push(key.len() as u8);
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        out.extend_from_slice(value);
+    }
+}
+
+/// Whether a property fits the wire form.
+pub fn encodable(key: &str, value: &Bytes) -> bool {
+    key.len() <= usize::from(u8::MAX) && u32::try_from(value.len()).is_ok()
+}
+
+/// Parses a property list; values are slices of `data`, not copies.
+pub fn decode(data: &Bytes) -> Result<Vec<(String, Bytes)>, ProtocolError> {
+    let mut props = Vec::new();
+    let mut pos = 0;
+    while let Some(&name_len) = data.get(pos) {
+        let name_end = pos + 1 + usize::from(name_len);
+        let name = data
+            .get(pos + 1..name_end)
+            .ok_or(ProtocolError::MalformedCommand("truncated property name"))?;
+        let value_len = data
+            .get(name_end..)
+            .and_then(|rest| rest.first_chunk::<4>())
+            .ok_or(ProtocolError::MalformedCommand("truncated property length"))?;
+        let value_start = name_end + 4;
+        let value_end = usize::try_from(u32::from_be_bytes(*value_len))
+            .ok()
+            .and_then(|len| value_start.checked_add(len))
+            .filter(|&end| end <= data.len())
+            .ok_or(ProtocolError::MalformedCommand("truncated property value"))?;
+        let name = String::from_utf8_lossy(name).into_owned();
+        props.push((name, data.slice(value_start..value_end)));
+        pos = value_end;
+    }
+    Ok(props)
 }
 
 /// Validates the peer's READY properties against our socket type.
@@ -99,7 +129,6 @@ pub fn refusal(err: &ProtocolError) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zmtp::greeting;
 
     fn props(list: &[(&str, &'static [u8])]) -> Vec<(String, Bytes)> {
         list.iter()
@@ -108,28 +137,14 @@ mod tests {
     }
 
     #[test]
-    fn null_greeting_is_accepted_and_plain_is_a_mismatch() {
-        let g = greeting::decode(&greeting::encode("NULL", false)).unwrap();
-        assert_eq!(check_mechanism(&g), Ok(()));
-        let g = greeting::decode(&greeting::encode("PLAIN", false)).unwrap();
-        assert_eq!(check_mechanism(&g), Err(ProtocolError::MechanismMismatch));
-        let g = greeting::decode(&greeting::encode("BOGUS", false)).unwrap();
-        assert_eq!(check_mechanism(&g), Err(ProtocolError::UnknownMechanism));
-    }
-
-    #[test]
     fn ready_carries_identity_only_for_addressable_types() {
         let id = Bytes::from_static(b"abc");
-        let Command::Ready(p) = ready(SocketType::Dealer, &id) else {
-            panic!()
-        };
+        let p = basic(SocketType::Dealer, &id);
         assert_eq!(
             p,
             props(&[("Socket-Type", b"DEALER"), ("Identity", b"abc")])
         );
-        let Command::Ready(p) = ready(SocketType::Push, &id) else {
-            panic!()
-        };
+        let p = basic(SocketType::Push, &id);
         assert_eq!(p, props(&[("Socket-Type", b"PUSH")]));
     }
 
@@ -177,5 +192,15 @@ mod tests {
         assert_eq!(err, ProtocolError::IncompatibleSocketType("push".into()));
         assert!(matches!(refusal(&err), Some(Command::Error(_))));
         assert_eq!(refusal(&ProtocolError::MissingSocketType), None);
+    }
+
+    #[test]
+    fn properties_survive_encoding_and_decoding() {
+        let list = props(&[("Socket-Type", b"DEALER"), ("Identity", b""), ("X", b"y")]);
+        let mut wire = Vec::new();
+        encode(&list, &mut wire);
+        assert_eq!(&wire[..12], b"\x0bSocket-Type");
+        assert_eq!(decode(&Bytes::from(wire)).unwrap(), list);
+        assert!(decode(&Bytes::from_static(b"\x05Hel")).is_err());
     }
 }
