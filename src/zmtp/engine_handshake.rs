@@ -78,6 +78,10 @@ impl Engine {
     pub(super) fn on_ready(&mut self, mut peer: PeerInfo) -> Event {
         peer.minor = self.peer_minor.unwrap_or(greeting::MINOR);
         self.sealed = self.mechanism.as_ref().is_some_and(|m| m.seals());
+        if !self.sealed {
+            // Its work is done: an idle connection should not keep it.
+            self.mechanism = None;
+        }
         self.state = State::Ready;
         self.peer = Some(peer.clone());
         Event::Ready(peer)
