@@ -296,6 +296,8 @@ pub(crate) fn loss_events(
             Some(ProtocolError::HandshakeTimeout) | Some(ProtocolError::PeerError(_)) | None => {
                 let errno = reason.raw_os_error().unwrap_or(match reason.kind() {
                     std::io::ErrorKind::TimedOut => libc::ETIMEDOUT,
+                    // libzmq reads the end of the stream as EPIPE.
+                    std::io::ErrorKind::UnexpectedEof => libc::EPIPE,
                     _ => libc::ECONNRESET,
                 });
                 MonitorEvent::HandshakeFailedNoDetail {

@@ -324,7 +324,7 @@ impl Connection {
         self.handshaken = false;
         self.readable = false;
         self.writable = false;
-        if self.endpoint.is_none() {
+        if self.endpoint.is_none() || gives_up(&reason) {
             return Verdict::Remove;
         }
         if self.link.options.immediate {
@@ -459,6 +459,22 @@ impl Drop for Connection {
         // The socket's pipe may outlive the connection; its Arc must not keep the fd open.
         self.detach_direct();
     }
+}
+
+/// Whether a connect gives up for good after `reason`, as libzmq's session does after a
+/// protocol error (a refused handshake, a broken rule): trying again would meet the same
+/// refusal. Lost streams and timeouts are retried.
+fn gives_up(reason: &io::Error) -> bool {
+    use crate::zmtp::ProtocolError;
+    reason
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ProtocolError>())
+        .is_some_and(|p| {
+            !matches!(
+                p,
+                ProtocolError::HandshakeTimeout | ProtocolError::HeartbeatTimeout
+            )
+        })
 }
 
 fn engine_config(link: &SocketLink, stream: &Stream) -> EngineConfig {

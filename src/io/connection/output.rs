@@ -30,8 +30,16 @@ impl Connection {
             let out = engine.outbuf();
             let mut slices = [IoSlice::new(&[]); MAX_IOV];
             let n = out.io_slices(&mut slices);
-            if n > 0 {
-                let _ = stream.write_vectored(&slices[..n]);
+            if n > 0 && stream.write_vectored(&slices[..n]).is_ok() {
+                // Closing with unread input makes the kernel send a reset, which can
+                // destroy what was just written (an ERROR saying why) before the peer
+                // reads it: take in what is already there first.
+                let mut sink = [0u8; 4096];
+                for _ in 0..16 {
+                    if !matches!(stream.read(&mut sink), Ok(n) if n > 0) {
+                        break;
+                    }
+                }
             }
         }
     }

@@ -39,16 +39,9 @@ impl Connection {
                 self.zap = None;
                 self.answer_zap(Some(&reply))
             }
-            Ok(None) if !pipe.is_peer_gone() => Ok(()),
-            // The handler went away without answering: libzmq's session sees the pipe
-            // terminate and fails the handshake.
-            _ => {
-                self.zap = None;
-                Err(io::Error::new(
-                    io::ErrorKind::ConnectionAborted,
-                    crate::zmtp::ProtocolError::Zap(zap::code::UNSPECIFIED),
-                ))
-            }
+            // A handler that went away without answering leaves the handshake waiting, as
+            // in libzmq, until HANDSHAKE_IVL or the peer gives up.
+            _ => Ok(()),
         }
     }
 

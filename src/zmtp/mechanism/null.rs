@@ -23,6 +23,9 @@ pub struct Null {
     zap_pending: bool,
     /// The handler's acceptance: its user id and metadata go to the peer's.
     zap: Option<ZapReply>,
+    /// The handler's refusal, reported once the peer's READY is in (as libzmq, which
+    /// fails only when a command went each way, so the peer reads our ERROR).
+    refused: Option<u16>,
 }
 
 impl Null {
@@ -34,6 +37,7 @@ impl Null {
             peer: None,
             zap_pending: false,
             zap: None,
+            refused: None,
         }
     }
 
@@ -68,6 +72,9 @@ impl Mechanism for Null {
         match Command::decode(body)? {
             Command::Ready(props) if self.peer.is_none() => {
                 let peer = properties::accept_ready(self.config.socket_type, props, 1)?;
+                if let Some(status) = self.refused {
+                    return Err(ProtocolError::AuthFailed(status));
+                }
                 self.peer = Some(peer);
                 Ok(())
             }
@@ -99,7 +106,11 @@ impl Mechanism for Null {
                 if r.status != 300 {
                     step.send(&error_body(r.status.to_string().as_bytes()));
                 }
-                Err(ProtocolError::AuthFailed(r.status))
+                if self.peer.is_some() || r.status == 300 {
+                    return Err(ProtocolError::AuthFailed(r.status));
+                }
+                self.refused = Some(r.status);
+                Ok(())
             }
         }
     }
