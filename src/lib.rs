@@ -28,6 +28,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 mod context;
 mod endpoint;
 pub mod error;
@@ -54,6 +55,7 @@ pub(crate) fn test_epoch() -> std::time::Instant {
     std::time::Instant::now()
 }
 
+pub use auth::Authenticator;
 pub use context::{Context, ContextBuilder};
 pub use error::{Error, Result, SendError};
 pub use message::Message;
