@@ -8,13 +8,15 @@ use std::path::Path;
 type Entry = fn(&[u8]);
 
 /// The seed directories and the entry points their targets call.
-const TARGETS: [(&str, Entry); 6] = [
+const TARGETS: [(&str, Entry); 8] = [
     ("frames", ferrozmq::zmtp::fuzz_frames),
     ("engine", ferrozmq::zmtp::fuzz_engine),
     ("greeting", ferrozmq::zmtp::fuzz_greeting),
     ("command", ferrozmq::zmtp::fuzz_command),
     ("roles", ferrozmq::zmtp::fuzz_engine_roles),
     ("trie", ferrozmq::routing::fuzz_trie),
+    ("plain", ferrozmq::zmtp::fuzz_plain),
+    ("zap_reply", ferrozmq::zmtp::fuzz_zap_reply),
 ];
 
 #[test]
