@@ -58,7 +58,7 @@ pub(crate) fn test_epoch() -> std::time::Instant {
 pub use auth::Authenticator;
 pub use context::{Context, ContextBuilder};
 pub use error::{Error, Result, SendError};
-pub use message::Message;
+pub use message::{Message, Properties};
 pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};
 pub use options::codec::SecurityMechanism;
 pub use poll::{PollItem, poll, proxy};

@@ -1,6 +1,10 @@
 //! Messages: one or more frames, each a reference-counted [`Bytes`].
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+
+use crate::io::PeerMeta;
 
 /// A whole message: one or more frames that travel together (ZMTP's MORE flag joins them).
 ///
@@ -10,6 +14,42 @@ use bytes::Bytes;
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Message {
     frames: Frames,
+}
+
+/// The properties of the connection a message came in on: the peer's handshake metadata
+/// (Socket-Type, Identity, its own), what the ZAP handler added (User-Id and any metadata
+/// of its reply) and Peer-Address, as libzmq's `zmq_msg_gets` reads them.
+#[derive(Clone)]
+pub struct Properties(Arc<PeerMeta>);
+
+impl Properties {
+    pub(crate) fn new(meta: Arc<PeerMeta>) -> Properties {
+        Properties(meta)
+    }
+
+    /// The property `name` (case-insensitive), as text up to its first NUL.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether these are `meta`'s (same connection).
+    pub(crate) fn is(&self, meta: &Arc<PeerMeta>) -> bool {
+        Arc::ptr_eq(&self.0, meta)
+    }
+}
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(
+                self.0
+                    .properties
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with("__"))
+                    .map(|(k, v)| (k, v)),
+            )
+            .finish()
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]

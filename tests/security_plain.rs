@@ -1,5 +1,6 @@
 //! PLAIN and ZAP end to end: ferrozmq with ferrozmq, and with libzmq (the `zmq` crate's
-//! build has PLAIN and ZAP, though not CURVE) in both directions, over tcp and ipc.
+//! build has PLAIN and ZAP, though not CURVE) in both directions, over tcp and ipc; the ZAP
+//! handler's user id reaches the receiver with each message.
 
 mod common;
 
@@ -88,8 +89,15 @@ fn plain_client_with_the_right_password_is_let_in_by_the_zap_handler() {
         let push = plain_client(&ctx, "admin", "password");
         push.connect(&at).unwrap();
         push.send("hello").unwrap();
-        let msg = pull.recv().expect("the message arrives");
+        let (msg, props) = pull.recv_with_properties().expect("the message arrives");
         assert_eq!(&msg.frames()[0][..], b"hello");
+        let props = props.expect("a tcp or ipc peer's properties");
+        assert_eq!(
+            props.get("User-Id"),
+            Some("admin-id"),
+            "the ZAP handler's user id"
+        );
+        assert_eq!(props.get("socket-type"), Some("PUSH"));
         let request = handler.join().unwrap().remove(0);
         let request: Vec<&[u8]> = request.iter().map(|f| &f[..]).collect();
         assert_eq!(&request[..3], [&b"1.0"[..], b"1", b"global"]);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::core::SocketCore;
 use crate::error::Error;
 use crate::io::PeerMeta;
+use crate::message::Properties;
 use crate::monitor::{Monitor, MonitorSink};
 
 impl SocketCore {
@@ -39,6 +40,20 @@ impl SocketCore {
     pub(crate) fn last_meta(&mut self) -> Option<Arc<PeerMeta>> {
         let from = self.pattern.pipes().last_from();
         self.peer_meta.get(&from).cloned()
+    }
+
+    /// [`last_meta`](Self::last_meta) for a received Message, reusing the last handle while
+    /// messages keep coming from the same connection.
+    pub(crate) fn last_properties(&mut self) -> Option<Properties> {
+        let meta = self.last_meta()?;
+        match &self.last_properties {
+            Some(p) if p.is(&meta) => Some(p.clone()),
+            _ => {
+                let p = Properties::new(meta);
+                self.last_properties = Some(p.clone());
+                Some(p)
+            }
+        }
     }
 
     /// Records a peer's handshake metadata, for the pipes the pattern kept (a PAIR's second

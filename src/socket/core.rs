@@ -46,6 +46,8 @@ pub struct SocketCore {
     pub(super) lookahead: Option<Message>,
     /// Handshake metadata of peers, by pipe id (message properties for the C ABI).
     pub(super) peer_meta: HashMap<u64, Arc<PeerMeta>>,
+    /// The handle last attached to a received message (see `last_properties`).
+    pub(super) last_properties: Option<crate::message::Properties>,
 }
 
 impl SocketCore {
@@ -71,6 +73,7 @@ impl SocketCore {
             endpoints: Endpoints::default(),
             lookahead: None,
             peer_meta: HashMap::new(),
+            last_properties: None,
         })
     }
 

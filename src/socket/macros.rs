@@ -212,6 +212,21 @@ macro_rules! socket_recv {
             pub fn try_recv(&self) -> $crate::Result<$crate::Message> {
                 self.core.borrow_mut().recv(true)
             }
+
+            /// As [`recv`](Self::recv), with the properties of the connection the message
+            /// came in on: the peer's handshake metadata, the ZAP handler's `"User-Id"` and
+            /// metadata, and `"Peer-Address"`, as libzmq's `zmq_msg_gets` reads them. `None`
+            /// for a message from an inproc peer, as in libzmq.
+            ///
+            /// # Errors
+            /// As [`recv`](Self::recv).
+            pub fn recv_with_properties(
+                &self,
+            ) -> $crate::Result<($crate::Message, Option<$crate::Properties>)> {
+                let mut core = self.core.borrow_mut();
+                let msg = core.recv(false)?;
+                Ok((msg, core.last_properties()))
+            }
         }
     };
 }
