@@ -59,8 +59,8 @@ fn plain_server(ctx: &Context, transport: Transport) -> (Pull, String) {
 
 fn plain_client(ctx: &Context, user: &'static str, password: &'static str) -> Push {
     let push = Push::new(ctx).unwrap();
-    // A refused client keeps reconnecting (as libzmq's does): nothing it queued may hold
-    // the context open at the end.
+    // A refused client does not reconnect (as libzmq's does not), so what it queued is never
+    // delivered and must not hold the context open at the end.
     push.set_linger(Some(Duration::ZERO)).unwrap();
     push.set_plain_username(user).unwrap();
     push.set_plain_password(password).unwrap();
