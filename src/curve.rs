@@ -130,6 +130,12 @@ impl CurveSecretKey {
     }
 }
 
+impl From<[u8; KEY_LEN]> for CurveSecretKey {
+    fn from(bytes: [u8; KEY_LEN]) -> CurveSecretKey {
+        CurveSecretKey(bytes)
+    }
+}
+
 impl Drop for CurveSecretKey {
     fn drop(&mut self) {
         self.0.zeroize();
