@@ -23,14 +23,17 @@
 //! # Ok::<(), ferrozmq::Error>(())
 //! ```
 
+mod keys;
 mod policy;
 
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
 
+use crate::curve::CurvePublicKey;
 use crate::error::Result;
 use crate::message::Message;
 use crate::poll::{PollItem, poll};
@@ -119,9 +122,29 @@ impl Authenticator {
 
     /// CURVE: lets in exactly these client public keys in `domain` (`"*"`: any domain),
     /// replacing that domain's set.
-    pub fn set_curve_keys(&self, domain: &str, keys: impl IntoIterator<Item = [u8; 32]>) {
-        let set = keys.into_iter().collect();
+    pub fn set_curve_keys<K: Into<CurvePublicKey>>(
+        &self,
+        domain: &str,
+        keys: impl IntoIterator<Item = K>,
+    ) {
+        let set = keys.into_iter().map(|k| *k.into().as_bytes()).collect();
         self.with(|p| p.curve.insert(domain.to_owned(), Some(set)));
+    }
+
+    /// CURVE: lets in exactly the client public keys of the certificates (`*.key` files,
+    /// as czmq's `zcert` and pyzmq's `zmq.auth.create_certificates` write them) in `dir`,
+    /// in `domain` (`"*"`: any domain), replacing that domain's set. Returns how many keys
+    /// it read. As pyzmq's `configure_curve`, read the directory again after it changes.
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) when the directory or a file cannot be read;
+    /// [`Error::Invalid`](crate::Error::Invalid) for a `.key` file without a public key in
+    /// its `curve` section. The domain's set is left as it was.
+    pub fn load_curve_keys_from_dir(&self, domain: &str, dir: impl AsRef<Path>) -> Result<usize> {
+        let keys = keys::load_dir(dir.as_ref())?;
+        let n = keys.len();
+        self.set_curve_keys(domain, keys);
+        Ok(n)
     }
 
     /// Decides every request that passes the address check with `decide` instead of the
