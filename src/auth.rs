@@ -115,7 +115,31 @@ impl Authenticator {
     }
 
     /// CURVE: lets in every client key in `domain` (`"*"`: any domain); the connection is
-    /// still encrypted, but anyone with the server's public key may connect.
+    /// still encrypted, but anyone with the server's public key may connect. The client's
+    /// key, in Z85, is its User-Id.
+    ///
+    /// ```
+    /// # let ctx = ferrozmq::Context::new();
+    /// let server_keys = ferrozmq::CurveKeyPair::generate()?;
+    /// let auth = ferrozmq::Authenticator::start(&ctx)?;
+    /// auth.allow_any_curve_key("*");
+    /// let pull = ferrozmq::Pull::new(&ctx)?;
+    /// pull.set_curve_server(true)?;
+    /// pull.set_curve_secret_key(server_keys.secret.clone())?;
+    /// pull.bind("tcp://127.0.0.1:*")?;
+    /// let client_keys = ferrozmq::CurveKeyPair::generate()?;
+    /// let push = ferrozmq::Push::new(&ctx)?;
+    /// push.set_curve_server_key(server_keys.public)?;
+    /// push.set_curve_public_key(client_keys.public)?;
+    /// push.set_curve_secret_key(client_keys.secret.clone())?;
+    /// push.connect(&pull.last_endpoint().unwrap())?;
+    /// push.send("sealed")?;
+    /// let (msg, props) = pull.recv_with_properties()?;
+    /// assert_eq!(&msg.frames()[0][..], b"sealed");
+    /// let user_id = props.as_ref().and_then(|p| p.get("User-Id"));
+    /// assert_eq!(user_id, Some(client_keys.public.to_z85().as_str()));
+    /// # Ok::<(), ferrozmq::Error>(())
+    /// ```
     pub fn allow_any_curve_key(&self, domain: &str) {
         self.with(|p| p.curve.insert(domain.to_owned(), None));
     }
