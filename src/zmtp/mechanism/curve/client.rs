@@ -61,18 +61,6 @@ impl CurveClient {
         }
     }
 
-    /// As [`new`](CurveClient::new) with a chosen transient secret key, for tests and
-    /// fuzzing that need the same bytes every run.
-    pub fn with_transient(
-        config: HandshakeConfig,
-        keys: CurveConfig,
-        transient: CurveSecretKey,
-    ) -> CurveClient {
-        let mut client = CurveClient::new(config, keys);
-        client.transient = Some((transient.public_key(), transient));
-        client
-    }
-
     fn on_welcome(&mut self, body: &[u8], step: &mut Step<'_>) -> Result<(), ProtocolError> {
         let State::WaitWelcome { hello_key } = &self.state else {
             return Err(fail(code::UNEXPECTED_COMMAND, "WELCOME out of turn"));
@@ -132,6 +120,8 @@ impl CurveClient {
         let props = properties::decode(&Bytes::copy_from_slice(&plain))
             .map_err(|_| fail(code::INVALID_METADATA, "malformed READY metadata"))?;
         self.peer = Some(properties::accept_ready(self.config.socket_type, props, 1)?);
+        // c' is not needed past the session key.
+        self.transient = None;
         let peer_nonce = u64::from_be_bytes(short.try_into().unwrap_or_default());
         self.state = State::Ready(Channel::new(
             session,

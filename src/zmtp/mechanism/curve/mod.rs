@@ -177,4 +177,6 @@ impl Channel {
 }
 
 #[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
 mod tests;

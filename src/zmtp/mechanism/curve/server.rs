@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use zeroize::Zeroize;
 
-use super::transient_pair;
-use super::{BoxKey, Channel, CurveConfig, MECHANISM, check_structure, code, fail, nonce, random};
+use super::{
+    BoxKey, Channel, CurveConfig, MECHANISM, check_structure, code, fail, nonce, random,
+    transient_pair,
+};
 use crate::curve::{CurvePublicKey, CurveSecretKey, KEY_LEN};
 use crate::zmtp::ProtocolError;
 use crate::zmtp::engine::PeerInfo;
@@ -52,8 +54,6 @@ enum State {
 pub struct CurveServer {
     config: HandshakeConfig,
     keys: CurveConfig,
-    /// s', chosen ahead for tests and fuzzing; otherwise drawn at HELLO.
-    transient: Option<CurveSecretKey>,
     state: State,
     /// The client's metadata, accepted, until the handler lets it in.
     pending: Option<PeerInfo>,
@@ -72,23 +72,10 @@ impl CurveServer {
         CurveServer {
             config,
             keys,
-            transient: None,
             state: State::WaitHello,
             pending: None,
             peer: None,
         }
-    }
-
-    /// As [`new`](CurveServer::new) with a chosen transient secret key, for tests and
-    /// fuzzing.
-    pub fn with_transient(
-        config: HandshakeConfig,
-        keys: CurveConfig,
-        transient: CurveSecretKey,
-    ) -> CurveServer {
-        let mut server = CurveServer::new(config, keys);
-        server.transient = Some(transient);
-        server
     }
 
     fn on_hello(&mut self, body: &[u8], step: &mut Step<'_>) -> Result<(), ProtocolError> {
@@ -104,10 +91,7 @@ impl CurveServer {
             &body[120..200],
         )?;
 
-        let transient = match self.transient.take() {
-            Some(s) => s,
-            None => transient_pair()?.1,
-        };
+        let (transient_public, transient) = transient_pair()?;
         // cookie = nonce tail + Box [C' + s'](K), K a key for this cookie alone.
         let mut cookie_key = [0u8; KEY_LEN];
         random(&mut cookie_key)?;
@@ -121,7 +105,7 @@ impl CurveServer {
         cookie_plain.zeroize();
 
         // WELCOME = nonce tail + Box [S' + cookie](S->C').
-        let mut welcome_plain = transient.public_key().as_bytes().to_vec();
+        let mut welcome_plain = transient_public.as_bytes().to_vec();
         welcome_plain.extend_from_slice(&cookie_tail);
         welcome_plain.extend_from_slice(&cookie);
         let mut welcome_tail = [0u8; 16];
