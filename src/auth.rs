@@ -23,14 +23,17 @@
 //! # Ok::<(), ferrozmq::Error>(())
 //! ```
 
+mod keys;
 mod policy;
 
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
 
+use crate::curve::CurvePublicKey;
 use crate::error::Result;
 use crate::message::Message;
 use crate::poll::{PollItem, poll};
@@ -112,16 +115,60 @@ impl Authenticator {
     }
 
     /// CURVE: lets in every client key in `domain` (`"*"`: any domain); the connection is
-    /// still encrypted, but anyone with the server's public key may connect.
+    /// still encrypted, but anyone with the server's public key may connect. The client's
+    /// key, in Z85, is its User-Id.
+    ///
+    /// ```
+    /// # let ctx = ferrozmq::Context::new();
+    /// let server_keys = ferrozmq::CurveKeyPair::generate()?;
+    /// let auth = ferrozmq::Authenticator::start(&ctx)?;
+    /// auth.allow_any_curve_key("*");
+    /// let pull = ferrozmq::Pull::new(&ctx)?;
+    /// pull.set_curve_server(true)?;
+    /// pull.set_curve_secret_key(server_keys.secret.clone())?;
+    /// pull.bind("tcp://127.0.0.1:*")?;
+    /// let client_keys = ferrozmq::CurveKeyPair::generate()?;
+    /// let push = ferrozmq::Push::new(&ctx)?;
+    /// push.set_curve_server_key(server_keys.public)?;
+    /// push.set_curve_public_key(client_keys.public)?;
+    /// push.set_curve_secret_key(client_keys.secret.clone())?;
+    /// push.connect(&pull.last_endpoint().unwrap())?;
+    /// push.send("sealed")?;
+    /// let (msg, props) = pull.recv_with_properties()?;
+    /// assert_eq!(&msg.frames()[0][..], b"sealed");
+    /// let user_id = props.as_ref().and_then(|p| p.get("User-Id"));
+    /// assert_eq!(user_id, Some(client_keys.public.to_z85().as_str()));
+    /// # Ok::<(), ferrozmq::Error>(())
+    /// ```
     pub fn allow_any_curve_key(&self, domain: &str) {
         self.with(|p| p.curve.insert(domain.to_owned(), None));
     }
 
     /// CURVE: lets in exactly these client public keys in `domain` (`"*"`: any domain),
     /// replacing that domain's set.
-    pub fn set_curve_keys(&self, domain: &str, keys: impl IntoIterator<Item = [u8; 32]>) {
-        let set = keys.into_iter().collect();
+    pub fn set_curve_keys<K: Into<CurvePublicKey>>(
+        &self,
+        domain: &str,
+        keys: impl IntoIterator<Item = K>,
+    ) {
+        let set = keys.into_iter().map(|k| *k.into().as_bytes()).collect();
         self.with(|p| p.curve.insert(domain.to_owned(), Some(set)));
+    }
+
+    /// CURVE: lets in exactly the client public keys of the certificates (`*.key` files,
+    /// as czmq's `zcert` and pyzmq's `zmq.auth.create_certificates` write them) in `dir`,
+    /// in `domain` (`"*"`: any domain), replacing that domain's set. Returns how many keys
+    /// it read. As pyzmq's `configure_curve`, read the directory again after it changes.
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) when the directory or a file cannot be read;
+    /// [`Error::Invalid`](crate::Error::Invalid) for a `.key` file without a public key in
+    /// its `curve` section. The domain's set is left as it was.
+    pub fn load_curve_keys_from_dir(&self, domain: &str, dir: impl AsRef<Path>) -> Result<usize> {
+        let keys = keys::load_dir(dir.as_ref())?;
+        let n = keys.len();
+        self.set_curve_keys(domain, keys);
+        Ok(n)
     }
 
     /// Decides every request that passes the address check with `decide` instead of the

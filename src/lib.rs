@@ -30,6 +30,7 @@
 
 pub mod auth;
 mod context;
+pub mod curve;
 mod endpoint;
 pub mod error;
 #[allow(unsafe_code)]
@@ -46,6 +47,7 @@ mod socket;
 pub mod socket_type;
 mod sys;
 mod transport;
+pub mod z85;
 pub mod zmtp;
 
 /// The base instant the sans-IO modules' tests offset their times from: those modules never
@@ -57,6 +59,7 @@ pub(crate) fn test_epoch() -> std::time::Instant {
 
 pub use auth::Authenticator;
 pub use context::{Context, ContextBuilder};
+pub use curve::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
 pub use error::{Error, Result, SendError};
 pub use message::{Message, Properties};
 pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};

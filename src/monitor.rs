@@ -261,8 +261,9 @@ impl Drop for MonitorSink {
 
 /// What losing a connection's stream means to a monitor, in libzmq's order: a failed
 /// connect attempt's descriptor closed; or a handshake that failed (with ZMTP's reason when
-/// there is one) and then, as for an established connection, DISCONNECTED (libzmq's
-/// stream engine raises DISCONNECTED for every stream it ran, handshaken or not).
+/// there is one; for CURVE also a MESSAGE that fails to open later) and then, as for an
+/// established connection, DISCONNECTED (libzmq's stream engine raises DISCONNECTED for
+/// every stream it ran, handshaken or not).
 pub(crate) fn loss_events(
     endpoint: &str,
     fd: i32,
@@ -309,6 +310,17 @@ pub(crate) fn loss_events(
                 endpoint: endpoint.clone(),
                 code: protocol_code(p),
             },
+        });
+    } else if let Some(p @ (ProtocolError::Handshake { .. } | ProtocolError::Cryptographic)) =
+        reason
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<ProtocolError>())
+    {
+        // Only a sealing mechanism (CURVE) fails this way after its handshake, on a MESSAGE
+        // that does not open; libzmq reports that as a failed handshake too.
+        events.push(MonitorEvent::HandshakeFailedProtocol {
+            endpoint: endpoint.clone(),
+            code: protocol_code(p),
         });
     }
     events.push(MonitorEvent::Disconnected { endpoint, fd });

@@ -8,7 +8,7 @@ use std::path::Path;
 type Entry = fn(&[u8]);
 
 /// The seed directories and the entry points their targets call.
-const TARGETS: [(&str, Entry); 8] = [
+const TARGETS: [(&str, Entry); 9] = [
     ("frames", ferrozmq::zmtp::fuzz_frames),
     ("engine", ferrozmq::zmtp::fuzz_engine),
     ("greeting", ferrozmq::zmtp::fuzz_greeting),
@@ -17,6 +17,7 @@ const TARGETS: [(&str, Entry); 8] = [
     ("trie", ferrozmq::routing::fuzz_trie),
     ("plain", ferrozmq::zmtp::fuzz_plain),
     ("zap_reply", ferrozmq::zmtp::fuzz_zap_reply),
+    ("curve", ferrozmq::zmtp::fuzz_curve),
 ];
 
 #[test]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the hand-written seed corpora in seeds/frames and seeds/engine.
+"""Regenerates the hand-written seed corpora (all but seeds/plain and seeds/zap_reply).
 
 Byte layouts follow /work/shared/docs/zmtp.md section 8. Run from anywhere:
     python3 fuzz/seeds/gen_seeds.py
@@ -200,6 +200,30 @@ TRIE = {
     "deep": bytes([0, 11]) + bytes(11) + bytes([3, 11]) + bytes(11) + bytes([2, 11]) + bytes(11),
 }
 
+# Input to fuzz_curve. First byte odd: a client and a server engine relay their traffic
+# through (transfer, offset, XOR mask) edits, a zero mask sending the transfer twice.
+# Transfers: 0-3 greetings, 4 HELLO, 5 WELCOME, 6 INITIATE, 7 READY, 8 the client's
+# MESSAGEs, 9 the server's. Bits 1-2 of the first byte pick the ZAP answer (200, no
+# handler, 400). First byte even: a peer's bytes after a valid CURVE greeting, to a server
+# and a client engine.
+CURVE = {
+    "relay_clean": b"\x01",
+    "relay_no_zap_handler": b"\x03",
+    "relay_zap_refuses": b"\x05",
+    "relay_hello_box_tampered": bytes([1, 4, 150, 1]),
+    "relay_welcome_tampered": bytes([1, 5, 100, 0x80]),
+    "relay_cookie_tampered": bytes([1, 6, 40, 1]),
+    "relay_initiate_box_tampered": bytes([1, 6, 200, 1]),
+    "relay_ready_tampered": bytes([1, 7, 30, 1]),
+    "relay_message_replayed": bytes([1, 8, 0, 0]),
+    "relay_message_tampered": bytes([1, 9, 40, 4]),
+    "raw_short_hello": b"\x00" + command(b"HELLO"),
+    "raw_hello_wrong_version": b"\x00" + command(b"HELLO", b"\x02\x00" + bytes(192)),
+    "raw_initiate_first": b"\x02" + command(b"INITIATE"),
+    "raw_message_first": b"\x00" + frame(b"\x07MESSAGE" + bytes(8 + 17)),
+    "raw_error_400": b"\x04" + command(b"ERROR", b"\x03400"),
+}
+
 
 def write(dirname, seeds):
     d = os.path.join(HERE, dirname)
@@ -215,3 +239,4 @@ write("greeting", GREETING)
 write("command", COMMAND)
 write("roles", ROLES)
 write("trie", TRIE)
+write("curve", CURVE)

@@ -96,19 +96,7 @@ impl Policy {
 
 /// A CURVE client's user id: its key in Z85, as pyzmq's and czmq's authenticators give it.
 fn z85_key(key: &[u8; 32]) -> String {
-    const ALPHABET: &[u8; 85] =
-        b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-    let mut out = String::with_capacity(40);
-    for chunk in key.chunks(4) {
-        let mut value = chunk.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b));
-        let mut digits = [0u8; 5];
-        for d in digits.iter_mut().rev() {
-            *d = ALPHABET[(value % 85) as usize];
-            value /= 85;
-        }
-        out.extend(digits.iter().map(|&d| char::from(d)));
-    }
-    out
+    crate::z85::encode(key).unwrap_or_default()
 }
 
 /// Parses a request the handler's REP socket received (the envelope already removed).

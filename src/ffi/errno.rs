@@ -58,13 +58,13 @@ pub extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch: *mut 
     }
 }
 
-/// Capabilities ferrozmq really has: the ipc transport. No pgm, tipc, norm, vmci, gssapi,
-/// curve or draft API; those answer 0, as a libzmq built without them.
+/// Capabilities ferrozmq really has: the ipc transport and CURVE security. No pgm, tipc,
+/// norm, vmci, gssapi or draft API; those answer 0, as a libzmq built without them.
 #[unsafe(export_name = "ferrozmq_zmq_has")]
 pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {
     guard(0, || {
         let cap = c_str(capability)?;
-        Ok(c_int::from(cap == "ipc"))
+        Ok(c_int::from(matches!(cap, "ipc" | "curve")))
     })
 }
 
@@ -104,7 +104,8 @@ mod tests {
     #[test]
     fn has_answers_only_for_what_ferrozmq_does() {
         assert_eq!(zmq_has(c"ipc".as_ptr()), 1);
-        assert_eq!(zmq_has(c"curve".as_ptr()), 0);
+        assert_eq!(zmq_has(c"curve".as_ptr()), 1);
+        assert_eq!(zmq_has(c"gssapi".as_ptr()), 0);
         assert_eq!(zmq_has(c"draft".as_ptr()), 0);
     }
 }

@@ -18,6 +18,9 @@ enum Out {
     /// The buffer must be at least this size; the rest is zeroed and the length set to
     /// this size (RCVMORE, EVENTS, FD, THREAD_SAFE, strings and binary values).
     AtLeast(Vec<u8>),
+    /// A CURVE key: binary for a buffer of exactly 32 bytes, Z85 and a NUL (41 bytes) for
+    /// one of 41 or more.
+    Key(zeroize::Zeroizing<[u8; 32]>),
 }
 
 fn int_at_least(v: c_int) -> Out {
@@ -41,6 +44,7 @@ impl From<Raw> for Out {
                 b.push(0);
                 Out::AtLeast(b)
             }
+            Raw::Key(k) => Out::Key(k),
         }
     }
 }
@@ -115,6 +119,12 @@ pub extern "C" fn zmq_getsockopt(
                 let used = b.len();
                 b.resize(room, 0);
                 (b, used)
+            }
+            Out::Key(k) if room == k.len() => (k.to_vec(), room),
+            Out::Key(k) if room > crate::curve::Z85_LEN => {
+                let mut b = crate::z85::encode(&k[..]).unwrap_or_default().into_bytes();
+                b.resize(room, 0);
+                (b, crate::curve::Z85_LEN + 1)
             }
             _ => return Err(libc::EINVAL),
         };
@@ -241,6 +251,37 @@ mod tests {
             0
         );
         assert_eq!(affinity, 0);
+        assert_eq!(zmq_close(s), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+
+    #[test]
+    fn a_curve_key_reads_as_32_binary_bytes_or_as_z85_with_a_nul_and_no_other_size() {
+        let ctx = zmq_ctx_new();
+        let s = zmq_socket(ctx, 5);
+        let z85 = b"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+        assert_eq!(zmq_setsockopt(s, 48, z85.as_ptr().cast(), 40), 0);
+        let mut binary = [0u8; 32];
+        let mut len = 32usize;
+        assert_eq!(
+            zmq_getsockopt(s, 48, binary.as_mut_ptr().cast(), &mut len),
+            0
+        );
+        assert_eq!(crate::z85::encode(&binary).unwrap().as_bytes(), z85);
+        for room in [41usize, 64] {
+            let mut text = [0xFFu8; 64];
+            let mut len = room;
+            assert_eq!(zmq_getsockopt(s, 48, text.as_mut_ptr().cast(), &mut len), 0);
+            assert_eq!((&text[..40], text[40], len), (&z85[..], 0, 41));
+        }
+        for room in [0usize, 31, 33, 40] {
+            let mut len = room;
+            assert_eq!(
+                zmq_getsockopt(s, 48, binary.as_mut_ptr().cast(), &mut len),
+                -1
+            );
+        }
+        assert_eq!(get_int(s, 43), 2, "ZMQ_MECHANISM is ZMQ_CURVE");
         assert_eq!(zmq_close(s), 0);
         assert_eq!(zmq_ctx_term(ctx), 0);
     }

@@ -35,12 +35,12 @@ fn set(sock: &FfiSocket, st: &mut SockState, option: c_int, v: Input<'_>) -> Res
             .map_err(|e| e.errno())?,
         num::IPV4ONLY => {
             let v4 = <codec::Flag as Codec<bool>>::decode(v).map_err(|e| e.errno())?;
-            st.core.options.ipv6 = !v4;
+            st.core.options_mut().ipv6 = !v4;
         }
         _ => {
             let effect = st
                 .core
-                .options
+                .options_mut()
                 .set_c(kind, option, v)
                 .map_err(|e| e.errno())?;
             st.core.option_changed(effect);

@@ -212,8 +212,8 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
         // The context holds MAX_SOCKETS as it was when it started (EMFILE past it), as
         // libzmq sizes its socket slots then; IPV6 and BLOCKY are read for each socket.
         let mut core = SocketCore::new(&context, kind).map_err(|e| e.errno())?;
-        core.options.ipv6 = defaults.ipv6;
-        core.options.linger = (!defaults.blocky).then_some(Duration::ZERO);
+        core.options_mut().ipv6 = defaults.ipv6;
+        core.options_mut().linger = (!defaults.blocky).then_some(Duration::ZERO);
         let wake = Arc::new(EventFd::new()?);
         let signal = core.signal().clone();
         let sock = FfiSocket {

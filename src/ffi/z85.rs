@@ -1,48 +1,11 @@
 //! Z85 (ZeroMQ RFC 32): 4 bytes as 5 printable characters, and back; and the CURVE key
-//! functions whose keys are Z85 text (ENOTSUP: ferrozmq has no CURVE yet).
+//! functions whose keys are Z85 text.
 
 use std::ffi::{c_char, c_int};
 
 use super::guard;
-
-const ALPHABET: &[u8; 85] =
-    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-/// Encodes `data` (a multiple of 4 bytes); None otherwise.
-pub(crate) fn encode(data: &[u8]) -> Option<Vec<u8>> {
-    if !data.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(data.len() / 4 * 5);
-    for chunk in data.chunks_exact(4) {
-        let mut v = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-        let mut block = [0u8; 5];
-        for slot in block.iter_mut().rev() {
-            *slot = ALPHABET[(v % 85) as usize];
-            v /= 85;
-        }
-        out.extend_from_slice(&block);
-    }
-    Some(out)
-}
-
-/// Decodes Z85 text (a multiple of 5 characters of the alphabet); None otherwise.
-pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(5) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() / 5 * 4);
-    for chunk in text.chunks_exact(5) {
-        let mut v: u64 = 0;
-        for &c in chunk {
-            let digit = ALPHABET.iter().position(|&a| a == c)?;
-            v = v * 85 + digit as u64;
-        }
-        let v = u32::try_from(v).ok()?;
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    Some(out)
-}
+use crate::curve::{CurveKeyPair, CurveSecretKey, Z85_LEN};
+use crate::z85::{decode, encode};
 
 /// Writes the Z85 text of `size` bytes at `data` (a multiple of 4) to `dest`, which needs
 /// `size * 5 / 4 + 1` bytes; returns `dest`, or NULL with EINVAL.
@@ -85,45 +48,82 @@ pub extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) -> *mut u
     })
 }
 
-/// CURVE key pairs need the CURVE mechanism, which ferrozmq lacks: ENOTSUP, as from a
-/// libzmq built without CURVE.
-#[unsafe(export_name = "ferrozmq_zmq_curve_keypair")]
-pub extern "C" fn zmq_curve_keypair(_public: *mut c_char, _secret: *mut c_char) -> c_int {
-    guard(-1, || Err(libc::ENOTSUP))
+/// Writes `text` and a NUL to the 41-byte buffer `dest`.
+fn put_key(dest: *mut c_char, text: &str) {
+    debug_assert_eq!(text.len(), Z85_LEN);
+    // SAFETY: the caller checked `dest` is not NULL; zmq_curve_keypair's and
+    // zmq_curve_public's contract gives it room for 40 characters and a NUL.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), dest.cast::<u8>(), Z85_LEN);
+        *dest.add(Z85_LEN) = 0;
+    }
 }
 
-/// See zmq_curve_keypair: ENOTSUP.
+/// Makes a new CURVE key pair and writes both halves as Z85 text with a NUL (41 bytes
+/// each); 0, or -1 with EINVAL for a NULL buffer (EIO if the random source fails).
+#[unsafe(export_name = "ferrozmq_zmq_curve_keypair")]
+pub extern "C" fn zmq_curve_keypair(public: *mut c_char, secret: *mut c_char) -> c_int {
+    guard(-1, || {
+        if public.is_null() || secret.is_null() {
+            return Err(libc::EINVAL);
+        }
+        let pair = CurveKeyPair::generate().map_err(|_| libc::EIO)?;
+        put_key(public, &pair.public.to_z85());
+        put_key(secret, &pair.secret.to_z85());
+        Ok(0)
+    })
+}
+
+/// Derives the public key from the Z85 secret key `secret` (40 characters and a NUL) and
+/// writes it as Z85 text with a NUL; 0, or -1 with EINVAL for a key that does not decode.
 #[unsafe(export_name = "ferrozmq_zmq_curve_public")]
-pub extern "C" fn zmq_curve_public(_public: *mut c_char, _secret: *const c_char) -> c_int {
-    guard(-1, || Err(libc::ENOTSUP))
+pub extern "C" fn zmq_curve_public(public: *mut c_char, secret: *const c_char) -> c_int {
+    guard(-1, || {
+        if public.is_null() || secret.is_null() {
+            return Err(libc::EINVAL);
+        }
+        // SAFETY: a NUL-terminated string from C.
+        let text = unsafe { std::ffi::CStr::from_ptr(secret) };
+        let text = text.to_str().map_err(|_| libc::EINVAL)?;
+        let secret = CurveSecretKey::from_z85(text).map_err(|_| libc::EINVAL)?;
+        put_key(public, &secret.public_key().to_z85());
+        Ok(0)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn z85_encodes_the_rfc_32_test_vector_and_back() {
-        let data = [0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B];
-        assert_eq!(encode(&data).unwrap(), b"HelloWorld");
-        assert_eq!(decode(b"HelloWorld").unwrap(), data);
+    fn text(buf: &[c_char; 41]) -> String {
+        // SAFETY: the functions under test wrote a NUL-terminated string.
+        let s = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        s.to_str().unwrap().to_owned()
     }
 
     #[test]
-    fn z85_rejects_bad_lengths_and_characters() {
-        assert!(encode(&[1, 2, 3]).is_none());
-        assert!(decode(b"Hell").is_none());
-        assert!(decode(b"Hell~").is_none());
-    }
-
-    #[test]
-    fn curve_keys_are_enotsup_without_curve() {
-        let mut public = [0 as c_char; 41];
-        let mut secret = [0 as c_char; 41];
+    fn a_new_key_pair_is_two_z85_keys_and_the_public_one_derives_from_the_secret() {
+        let mut public = [1 as c_char; 41];
+        let mut secret = [1 as c_char; 41];
         assert_eq!(
             zmq_curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()),
+            0
+        );
+        assert_eq!((text(&public).len(), text(&secret).len()), (40, 40));
+        let mut derived = [0 as c_char; 41];
+        assert_eq!(zmq_curve_public(derived.as_mut_ptr(), secret.as_ptr()), 0);
+        assert_eq!(text(&derived), text(&public));
+    }
+
+    #[test]
+    fn a_secret_key_that_does_not_decode_is_einval() {
+        let mut public = [0 as c_char; 41];
+        assert_eq!(zmq_curve_public(public.as_mut_ptr(), c"short".as_ptr()), -1);
+        assert_eq!(crate::ffi::errno::zmq_errno(), libc::EINVAL);
+        assert_eq!(
+            zmq_curve_keypair(std::ptr::null_mut(), public.as_mut_ptr()),
             -1
         );
-        assert_eq!(crate::ffi::errno::zmq_errno(), libc::ENOTSUP);
+        assert_eq!(crate::ffi::errno::zmq_errno(), libc::EINVAL);
     }
 }

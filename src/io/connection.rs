@@ -26,6 +26,7 @@ use crate::routing::Trie;
 use crate::transport::socks::Socks5Connect;
 use crate::transport::{Stream, ipc, tcp};
 use crate::zmtp::mechanism::Security;
+use crate::zmtp::mechanism::curve::CurveConfig;
 use crate::zmtp::{Engine, EngineConfig};
 
 /// What the I/O thread lends a connection while it works.
@@ -502,6 +503,12 @@ fn security(o: &crate::options::Options) -> Security {
             username: o.plain_username.clone(),
             password: o.plain_password.clone(),
         },
+        SecurityMechanism::Curve => Security::Curve(Box::new(CurveConfig {
+            server: o.curve_server,
+            public_key: o.curve_public_key,
+            secret_key: o.curve_secret_key.clone(),
+            server_key: o.curve_server_key,
+        })),
         _ => Security::Null,
     }
 }

@@ -12,8 +12,10 @@ use bytes::Bytes;
 use super::Options;
 use crate::error::{Error, Result};
 
+mod curve;
 mod lists;
 mod security;
+pub(crate) use curve::{CurvePublic, CurveSecret, CurveServer, CurveServerKey};
 pub(crate) use lists::{AcceptFilters, Ids};
 pub use security::SecurityMechanism;
 pub(crate) use security::{Chosen, PlainCredential, PlainServer, ZapDomain};
@@ -33,6 +35,9 @@ pub(crate) enum Raw {
     Str(String),
     /// Bytes returned as a C string, with a NUL after them (PLAIN_USERNAME, ZAP_DOMAIN).
     CStr(Bytes),
+    /// A CURVE key: 32 binary bytes for a 32-byte buffer, Z85 text and a NUL for one of 41
+    /// or more, EINVAL for any other size.
+    Key(zeroize::Zeroizing<[u8; 32]>),
 }
 
 /// The value zmq_setsockopt was given: `None` for a NULL pointer (libzmq tells NULL with

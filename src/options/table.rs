@@ -264,6 +264,28 @@ macro_rules! socket_option_table {
             plain_password / set_plain_password:
                 ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
                 ZMQ_PLAIN_PASSWORD = 46, codec::PlainCredential, on *, Attach, rw;
+            /// ZMQ_CURVE_SERVER: act as the CURVE server, holding the server's key pair
+            /// (default false; false returns to NULL).
+            curve_server / set_curve_server: bool [bool] = false,
+                ZMQ_CURVE_SERVER = 47, codec::CurveServer, on *, Attach, rw;
+            /// ZMQ_CURVE_PUBLICKEY: this side's long-term CURVE public key (default all
+            /// zeros: unset); setting it picks CURVE.
+            curve_public_key / set_curve_public_key:
+                crate::curve::CurvePublicKey [impl Into<crate::curve::CurvePublicKey>] =
+                crate::curve::CurvePublicKey::from_bytes([0; 32]),
+                ZMQ_CURVE_PUBLICKEY = 48, codec::CurvePublic, on *, Attach, rw;
+            /// ZMQ_CURVE_SECRETKEY: this side's long-term CURVE secret key (default all
+            /// zeros: unset); setting it picks CURVE.
+            curve_secret_key / set_curve_secret_key:
+                crate::curve::CurveSecretKey [impl Into<crate::curve::CurveSecretKey>] =
+                crate::curve::CurveSecretKey::from_bytes([0; 32]),
+                ZMQ_CURVE_SECRETKEY = 49, codec::CurveSecret, on *, Attach, rw;
+            /// ZMQ_CURVE_SERVERKEY: the server's long-term public key, which makes this side
+            /// a CURVE client (default all zeros: unset).
+            curve_server_key / set_curve_server_key:
+                crate::curve::CurvePublicKey [impl Into<crate::curve::CurvePublicKey>] =
+                crate::curve::CurvePublicKey::from_bytes([0; 32]),
+                ZMQ_CURVE_SERVERKEY = 50, codec::CurveServerKey, on *, Attach, rw;
             /// ZMQ_ZAP_DOMAIN: the domain this socket's ZAP requests name; with NULL, setting
             /// it turns ZAP on (at most 255 bytes; default empty).
             zap_domain / set_zap_domain:

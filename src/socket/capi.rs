@@ -160,8 +160,8 @@ mod tests {
         let mut a = SocketCore::new(&ctx, SocketType::Dealer).unwrap();
         let mut b = SocketCore::new(&ctx, SocketType::Dealer).unwrap();
         for s in [&mut a, &mut b] {
-            s.options.sndhwm = 2;
-            s.options.rcvhwm = 2;
+            s.options_mut().sndhwm = 2;
+            s.options_mut().rcvhwm = 2;
         }
         a.bind("inproc://capi-full").unwrap();
         b.connect("inproc://capi-full").unwrap();
@@ -186,7 +186,7 @@ mod tests {
         let ctx = Context::new();
         let mut router = SocketCore::new(&ctx, SocketType::Router).unwrap();
         assert!(router.may_start(b"nobody").is_ok());
-        router.options.router_mandatory = true;
+        router.options_mut().router_mandatory = true;
         assert!(matches!(
             router.may_start(b"nobody"),
             Err(Error::HostUnreachable)

@@ -32,7 +32,7 @@ pub struct SocketCore {
     /// The type whose rules and wire behaviour the socket follows (a ROUTER_RAW ROUTER
     /// follows STREAM's); `kind` stays what ZMQ_TYPE reports.
     pub(super) wire_kind: SocketType,
-    pub(crate) options: Options,
+    pub(crate) options: Arc<Options>,
     pub(super) signal: Arc<Signal>,
     pub(super) events_tx: EventSender,
     events_rx: Receiver<SocketEvent>,
@@ -63,7 +63,7 @@ impl SocketCore {
             id,
             kind,
             wire_kind: kind,
-            options: ctx.inner.socket_defaults(),
+            options: Arc::new(ctx.inner.socket_defaults()),
             signal,
             events_tx,
             events_rx,
@@ -120,11 +120,17 @@ impl SocketCore {
         }
     }
 
+    /// The options to change. Connections share the socket's options until then (an idle
+    /// connection's snapshot costs a pointer), so a change copies them first if shared.
+    pub(crate) fn options_mut(&mut self) -> &mut Options {
+        Arc::make_mut(&mut self.options)
+    }
+
     pub(super) fn link(&self) -> SocketLink {
         SocketLink {
             socket_id: self.id,
             socket_type: self.wire_kind,
-            options: Arc::new(self.options.clone()),
+            options: self.options.clone(),
             signal: self.signal.clone(),
             events: self.events_tx.clone(),
             state: self.state.clone(),
@@ -213,7 +219,7 @@ impl SocketCore {
         let peer_id = identified.then_some(routing_id);
         self.pattern.attach(pipe, peer_id, &self.options);
         if let Some(id) = self.pattern.take_reported_id() {
-            self.options.routing_id = id;
+            self.options_mut().routing_id = id;
         }
     }
 

@@ -125,8 +125,8 @@ impl SocketCore {
         self.check_open()?;
         let parsed = Endpoint::parse(endpoint)?;
         // CONNECT_ROUTING_ID names the peer of this connect only (libzmq clears it).
-        let connect_id = std::mem::take(&mut self.options.connect_routing_id);
-        let connect_id = (!connect_id.is_empty()).then_some(connect_id);
+        let connect_id = (!self.options.connect_routing_id.is_empty())
+            .then(|| std::mem::take(&mut self.options_mut().connect_routing_id));
         let (pipe_end, io) = match &parsed {
             Endpoint::Inproc(name) => {
                 let (end, peer_id) = inproc::connect(&self.ctx.inner, name, &self.inproc_peer())?;

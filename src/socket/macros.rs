@@ -145,8 +145,8 @@ macro_rules! option_setter {
             let value: $ty = value.into();
             <$codec as $crate::options::codec::Codec<$ty>>::check(&value)?;
             let mut core = $crate::socket::sealed::Sealed::core(self).borrow_mut();
-            core.options.$field = value.clone();
-            <$codec as $crate::options::codec::Codec<$ty>>::after_set(&value, &mut core.options);
+            core.options_mut().$field = value.clone();
+            <$codec as $crate::options::codec::Codec<$ty>>::after_set(&value, core.options_mut());
             core.option_changed($crate::options::Effect::$effect);
             Ok(())
         }

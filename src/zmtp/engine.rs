@@ -280,6 +280,13 @@ impl Engine {
         matches!(self.state, State::Ready | State::Raw)
     }
 
+    /// Whether frames travel sealed by the mechanism (CURVE) rather than in clear ZMTP
+    /// framing. Known from the configuration, before the handshake: the I/O layer must not
+    /// frame anything itself for such a connection (no direct writes).
+    pub fn is_sealed(&self) -> bool {
+        self.sealed || self.config.security.seals()
+    }
+
     /// Whether a protocol error has ended the connection.
     pub fn is_closed(&self) -> bool {
         matches!(self.state, State::Closed(_))
@@ -398,7 +405,7 @@ impl Engine {
     /// HEARTBEAT_TIMEOUT after an unanswered PING and the peer's TTL; `None` once closed.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
-            State::Greeting | State::Handshake => self.deadline,
+            State::Greeting | State::Handshake => self.handshake_deadline(),
             State::Ready => self.heartbeat.poll_timeout(),
             State::RawStart | State::Raw | State::Closed(_) => None,
         }
@@ -416,7 +423,7 @@ impl Engine {
         let res = match &self.state {
             State::Closed(e) => return Err(e.clone()),
             State::RawStart | State::Raw => Ok(()),
-            State::Greeting | State::Handshake => match self.deadline {
+            State::Greeting | State::Handshake => match self.handshake_deadline() {
                 Some(deadline) if now >= deadline => Err(ProtocolError::HandshakeTimeout),
                 _ => Ok(()),
             },
@@ -433,6 +440,15 @@ impl Engine {
             self.close(e.clone());
         }
         res
+    }
+
+    /// The earlier of HANDSHAKE_IVL's deadline and the mechanism's own.
+    fn handshake_deadline(&self) -> Option<Instant> {
+        let own = self.mechanism.as_ref().and_then(|m| m.deadline());
+        match (self.deadline, own) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Starts the heartbeat once ready and stamps newly received input with `now`.
@@ -502,7 +518,9 @@ impl Engine {
                     self.on_handshake_command(body)?;
                 }
                 State::Ready if self.sealed => {
-                    let Some((_, sealed)) = self.read_frame()? else {
+                    // The outer frame's flags mean nothing here (libzmq sends MESSAGE as a
+                    // data frame, RFC 26 as a command): MORE and COMMAND are in the box.
+                    let Some((_, sealed)) = self.input.next_frame(|_| Ok(()))? else {
                         return Ok(None);
                     };
                     let Some(m) = &mut self.mechanism else {
@@ -575,7 +593,7 @@ impl Engine {
                 // multiplies in a u16, so it waits less than asked for TTLs over 65.5 s.)
                 let ttl = (ttl > 0).then(|| Duration::from_millis(u64::from(ttl) * 100));
                 self.heartbeat.set_peer_ttl(ttl);
-                Command::Pong(context).encode(&mut self.out);
+                self.put_command(&Command::Pong(context));
                 Ok(None)
             }
             Command::Pong(_) if ready => Ok(None),

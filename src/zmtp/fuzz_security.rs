@@ -60,7 +60,7 @@ pub fn fuzz_plain(data: &[u8]) {
 }
 
 /// A ZAP handler's answer picked by `choice`: none bound, 200, 400, or frames from `data`.
-fn zap_answer(choice: u8, data: &[u8]) -> Option<Message> {
+pub(super) fn zap_answer(choice: u8, data: &[u8]) -> Option<Message> {
     let frames = |status: &'static [u8]| {
         let f: [&'static [u8]; 7] = [b"", b"1.0", b"1", status, b"", b"user", b""];
         Message::from(f.iter().map(|s| Bytes::from_static(s)).collect::<Vec<_>>())

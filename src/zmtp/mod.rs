@@ -23,11 +23,14 @@ pub mod outbuf;
 pub mod zap;
 
 mod fuzz;
+mod fuzz_curve;
 mod fuzz_security;
 
 pub use engine::{Engine, EngineConfig, Event, PeerInfo};
 #[doc(hidden)]
 pub use fuzz::{fuzz_command, fuzz_engine, fuzz_engine_roles, fuzz_frames, fuzz_greeting};
+#[doc(hidden)]
+pub use fuzz_curve::fuzz_curve;
 #[doc(hidden)]
 pub use fuzz_security::{fuzz_plain, fuzz_zap_reply};
 pub use outbuf::OutBuf;

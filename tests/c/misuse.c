@@ -17,13 +17,15 @@ int main (void)
     CHECK (major == 4 && minor == 3 && patch >= 4);
     CHECK (ZMQ_VERSION == 40304);
     CHECK (zmq_has ("ipc") == 1);
-    CHECK (zmq_has ("curve") == 0);
+    CHECK (zmq_has ("curve") == 1);
     CHECK (zmq_has ("pgm") == 0);
     CHECK (strcmp (zmq_strerror (EFSM), "Operation cannot be accomplished in current state")
            == 0);
     CHECK (strlen (zmq_strerror (EAGAIN)) > 0);
-    char pub[41], sec[41];
-    CHECK_ERR (zmq_curve_keypair (pub, sec), ENOTSUP);
+    char pub[41], sec[41], derived[41];
+    CHECK (zmq_curve_keypair (pub, sec) == 0 && strlen (pub) == 40 && strlen (sec) == 40);
+    CHECK (zmq_curve_public (derived, sec) == 0 && strcmp (derived, pub) == 0);
+    CHECK_ERR (zmq_curve_public (derived, "42"), EINVAL);
     CHECK (sizeof (zmq_msg_t) == 64 && _Alignof (zmq_msg_t) == sizeof (void *));
 
     /* NULL and foreign pointers. */

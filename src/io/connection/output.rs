@@ -99,7 +99,12 @@ impl Connection {
             kind,
             SocketType::Sub | SocketType::XSub | SocketType::Stream
         );
-        if let (false, Some(direct), Some(stream)) = (subscriber, self.direct(), &self.stream) {
+        // A sealed (CURVE) connection's frames go through its one encrypting path, in the
+        // engine; a direct write would put clear ZMTP frames on the wire.
+        let sealed = self.engine.as_ref().is_some_and(Engine::is_sealed);
+        if let (false, false, Some(direct), Some(stream)) =
+            (subscriber, sealed, self.direct(), &self.stream)
+        {
             direct.set_takes_small(!matches!(kind, SocketType::Pub | SocketType::XPub));
             let mut st = direct.lock();
             st.stream = Some(stream.clone());

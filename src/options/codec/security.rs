@@ -1,5 +1,5 @@
 //! The security options: PLAIN_SERVER, PLAIN_USERNAME, PLAIN_PASSWORD, ZAP_DOMAIN and
-//! ZMQ_MECHANISM. As in libzmq, the mechanism is whichever the last of them chose: setting
+//! ZMQ_MECHANISM (CURVE's are in `curve.rs`). As in libzmq, the mechanism is whichever the last of them chose: setting
 //! a server flag or a credential also picks the mechanism and this side's role.
 
 use bytes::Bytes;
@@ -65,6 +65,7 @@ impl Codec<bool> for PlainServer {
             SecurityMechanism::Null
         };
         socket.plain_server = *value;
+        socket.curve_server = false;
     }
 }
 
@@ -96,6 +97,7 @@ impl Codec<Bytes> for PlainCredential {
             socket.mechanism = SecurityMechanism::Plain;
             socket.plain_server = false;
         }
+        socket.curve_server = false;
     }
 }
 

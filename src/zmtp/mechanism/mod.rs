@@ -9,6 +9,7 @@
 //!
 //! A new mechanism is one file here, one [`Security`] variant and one arm in [`build`].
 
+pub mod curve;
 pub mod null;
 pub mod plain;
 pub mod properties;
@@ -38,6 +39,9 @@ pub enum Security {
         /// PLAIN_PASSWORD (client side).
         password: Bytes,
     },
+    /// CURVE (RFC 26): encrypted and authenticated with long-term key pairs; boxed, so a
+    /// connection of the other mechanisms pays only a pointer for it.
+    Curve(Box<curve::CurveConfig>),
 }
 
 impl std::fmt::Debug for Security {
@@ -49,6 +53,8 @@ impl std::fmt::Debug for Security {
                 .debug_struct("Plain")
                 .field("server", server)
                 .finish_non_exhaustive(),
+            // CurveConfig's Debug leaves the secret key out.
+            Security::Curve(c) => c.fmt(f),
         }
     }
 }
@@ -59,7 +65,13 @@ impl Security {
         match self {
             Security::Null => null::MECHANISM,
             Security::Plain { .. } => plain::MECHANISM,
+            Security::Curve(_) => curve::MECHANISM,
         }
+    }
+
+    /// Whether this mechanism seals frames after the handshake.
+    pub fn seals(&self) -> bool {
+        matches!(self, Security::Curve(_))
     }
 
     /// The greeting's as-server flag.
@@ -67,6 +79,7 @@ impl Security {
         match self {
             Security::Null => false,
             Security::Plain { server, .. } => *server,
+            Security::Curve(c) => c.server,
         }
     }
 }
@@ -143,6 +156,12 @@ pub trait Mechanism: Send + std::fmt::Debug {
     /// The handshake's outcome once both sides are done, taken once.
     fn take_peer(&mut self) -> Option<PeerInfo>;
 
+    /// When the mechanism gives up on the handshake by itself, besides HANDSHAKE_IVL (a
+    /// CURVE server's cookie key lives 60 seconds).
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+
     /// Whether frames travel sealed after the handshake (CURVE's MESSAGE commands); if
     /// not, the engine frames them itself and [`seal`](Mechanism::seal) and
     /// [`open`](Mechanism::open) are never called.
@@ -173,6 +192,12 @@ pub fn build(security: &Security, config: HandshakeConfig) -> Box<dyn Mechanism>
             username.clone(),
             password.clone(),
         )),
+        Security::Curve(keys) if keys.server => {
+            Box::new(curve::server::CurveServer::new(config, (**keys).clone()))
+        }
+        Security::Curve(keys) => {
+            Box::new(curve::client::CurveClient::new(config, (**keys).clone()))
+        }
     }
 }
 

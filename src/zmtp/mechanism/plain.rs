@@ -33,7 +33,7 @@ fn unexpected(what: &'static str) -> ProtocolError {
 }
 
 /// A command body: its name prefix (length byte and name) and its data.
-fn split(body: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn split(body: &[u8]) -> (&[u8], &[u8]) {
     let end = body
         .first()
         .map_or(0, |&n| 1 + usize::from(n))
@@ -42,7 +42,7 @@ fn split(body: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// Reads a peer's ERROR: `reason length | reason`, or the PLAIN code for a malformed one.
-fn read_error(data: &[u8]) -> ProtocolError {
+pub(crate) fn read_error(data: &[u8]) -> ProtocolError {
     match data.split_first() {
         Some((&len, rest)) if rest.len() >= usize::from(len) => {
             peer_error(String::from_utf8_lossy(&rest[..usize::from(len)]).into_owned())
