@@ -5,7 +5,7 @@ mod capi;
 
 use std::process::{Command, Stdio};
 
-use capi::{assert_ok, build, finish, repo, run_c, serve, spawn, work_dir};
+use capi::{assert_ok, build, build_source, finish, repo, run_c, serve, spawn, work_dir};
 
 #[test]
 fn hello_world_req_rep_between_two_c_processes() {
@@ -117,4 +117,14 @@ fn the_python_ctypes_example_says_hello_through_the_c_abi() {
     let out = finish(child);
     assert_ok("ctypes_hello.py", &out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Hello -> World"));
+}
+
+#[test]
+fn the_c_ironhouse_example_authenticates_its_client_and_refuses_an_intruder() {
+    let bin = build_source(&repo().join("examples/c/ironhouse.c"), "ironhouse");
+    let out = finish(spawn(&bin, &[]));
+    assert_ok("ironhouse", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("client: \"World\""), "{stdout}");
+    assert!(stdout.contains("intruder: refused"), "{stdout}");
 }

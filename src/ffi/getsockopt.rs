@@ -19,7 +19,7 @@ enum Out {
     /// this size (RCVMORE, EVENTS, FD, THREAD_SAFE, strings and binary values).
     AtLeast(Vec<u8>),
     /// A CURVE key: binary for a buffer of exactly 32 bytes, Z85 and a NUL (41 bytes) for
-    /// one of 41 or more.
+    /// one of exactly 41 (any other size is EINVAL, as libzmq).
     Key(zeroize::Zeroizing<[u8; 32]>),
 }
 
@@ -121,10 +121,11 @@ pub extern "C" fn zmq_getsockopt(
                 (b, used)
             }
             Out::Key(k) if room == k.len() => (k.to_vec(), room),
-            Out::Key(k) if room > crate::curve::Z85_LEN => {
+            // Exactly 32 or exactly 41 bytes, as libzmq's do_getsockopt_curve_key.
+            Out::Key(k) if room == crate::curve::Z85_LEN + 1 => {
                 let mut b = crate::z85::encode(&k[..]).unwrap_or_default().into_bytes();
                 b.resize(room, 0);
-                (b, crate::curve::Z85_LEN + 1)
+                (b, room)
             }
             _ => return Err(libc::EINVAL),
         };
@@ -268,16 +269,14 @@ mod tests {
             0
         );
         assert_eq!(crate::z85::encode(&binary).unwrap().as_bytes(), z85);
-        for room in [41usize, 64] {
-            let mut text = [0xFFu8; 64];
-            let mut len = room;
-            assert_eq!(zmq_getsockopt(s, 48, text.as_mut_ptr().cast(), &mut len), 0);
-            assert_eq!((&text[..40], text[40], len), (&z85[..], 0, 41));
-        }
-        for room in [0usize, 31, 33, 40] {
+        let mut text = [0xFFu8; 64];
+        let mut len = 41;
+        assert_eq!(zmq_getsockopt(s, 48, text.as_mut_ptr().cast(), &mut len), 0);
+        assert_eq!((&text[..40], text[40], len), (&z85[..], 0, 41));
+        for room in [0usize, 31, 33, 40, 42, 64] {
             let mut len = room;
             assert_eq!(
-                zmq_getsockopt(s, 48, binary.as_mut_ptr().cast(), &mut len),
+                zmq_getsockopt(s, 48, text.as_mut_ptr().cast(), &mut len),
                 -1
             );
         }

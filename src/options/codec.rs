@@ -35,8 +35,8 @@ pub(crate) enum Raw {
     Str(String),
     /// Bytes returned as a C string, with a NUL after them (PLAIN_USERNAME, ZAP_DOMAIN).
     CStr(Bytes),
-    /// A CURVE key: 32 binary bytes for a 32-byte buffer, Z85 text and a NUL for one of 41
-    /// or more, EINVAL for any other size.
+    /// A CURVE key: 32 binary bytes for a 32-byte buffer, Z85 text and a NUL for one of
+    /// exactly 41, EINVAL for any other size (as libzmq).
     Key(zeroize::Zeroizing<[u8; 32]>),
 }
 

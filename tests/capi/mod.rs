@@ -53,12 +53,17 @@ pub fn work_dir() -> &'static Path {
 
 /// Compiles tests/c/<name>.c against our header and library.
 pub fn build(name: &str) -> PathBuf {
+    build_source(&repo().join("tests/c").join(format!("{name}.c")), name)
+}
+
+/// Compiles the C program at `source` (in the repository) as `name`, the same way.
+pub fn build_source(source: &Path, name: &str) -> PathBuf {
     let dir = work_dir();
     let out = dir.join(name);
     let status = Command::new("gcc")
         .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O1", "-I"])
         .arg(repo().join("include"))
-        .arg(repo().join("tests/c").join(format!("{name}.c")))
+        .arg(source)
         .arg("-o")
         .arg(&out)
         .arg("-L")
@@ -66,7 +71,7 @@ pub fn build(name: &str) -> PathBuf {
         .args(["-lferrozmq", "-lpthread"])
         .status()
         .expect("gcc runs");
-    assert!(status.success(), "gcc failed on {name}.c");
+    assert!(status.success(), "gcc failed on {}", source.display());
     out
 }
 
