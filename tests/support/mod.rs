@@ -3,4 +3,5 @@
 #![allow(dead_code)]
 
 pub mod libzmq_curve;
+pub mod security_peer;
 pub mod vendor;
