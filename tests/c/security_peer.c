@@ -9,15 +9,16 @@
  * TYPE: REQ REP PUSH PULL DEALER ROUTER. A server binds ENDPOINT (tcp://127.0.0.1:* is fine)
  * and prints "endpoint <bound>"; a client connects to it. Keys: mech=null|plain|curve,
  * user= pass= (PLAIN client), public= secret= (own CURVE keys, Z85), server_key= (CURVE
- * client), domain= (ZAP_DOMAIN), send= (the message), timeout= (ms, default 5000), and the
- * ZAP handler: zap=accept|deny|plain|curve with zap_user= zap_pass= zap_key= user_id=.
+ * client), domain= (ZAP_DOMAIN), send= (the message) and repeat= (send it N times over in
+ * one frame, for long frames), timeout= (ms, default 5000), and the ZAP handler:
+ * zap=accept|deny|plain|curve with zap_user= zap_pass= zap_key= user_id=.
  *
  * Lines on stdout, each flushed, for the harness to parse:
  *   version 4.3.4 curve 1           first, always
  *   endpoint <endpoint>             a server, once bound
  *   zap <MECH> domain=<d> address=<a> credentials=<c1>,<c2> status=<code>   per ZAP request
  *   event <number> <value>          every handshake event of the socket's monitor
- *   outcome ok received=<text|-> user-id=<User-Id|->
+ *   outcome ok received=<text|-> size=<bytes> user-id=<User-Id|->   (text cut at 255)
  *   outcome handshake-failed event=<number> value=<value>
  *   outcome timeout
  * The exit status is 0 whenever an outcome line was printed: the outcome is the verdict. */
@@ -32,7 +33,7 @@ struct config
 {
     const char *mech, *user, *pass, *public_key, *secret_key, *server_key, *domain;
     const char *send, *zap, *zap_user, *zap_pass, *zap_key, *user_id;
-    int timeout_ms;
+    int timeout_ms, repeat;
 };
 
 static const char *option (int argc, char **argv, const char *key, const char *fallback)
@@ -64,13 +65,12 @@ static int socket_type (const char *name)
     exit (2);
 }
 
-/* ZAP frames are not strings; a credential is printed as text if it is, else as Z85 (a
- * CURVE key is 32 bytes). */
-static void frame_text (zmq_msg_t *frame, char *out, size_t size)
+/* A frame as text, cut to fit; a CURVE key (32 binary bytes) as its Z85. */
+static void frame_text (zmq_msg_t *frame, char *out, size_t size, int is_key)
 {
     size_t n = zmq_msg_size (frame);
     const char *data = (const char *) zmq_msg_data (frame);
-    if (n == 32 && size > 40) {
+    if (is_key && n == 32 && size > 40) {
         zmq_z85_encode (out, (const uint8_t *) data, 32);
         return;
     }
@@ -101,7 +101,8 @@ static void *zap_handler (void *arg)
             }
             more = zmq_msg_more (&part);
             if (count < 8) {
-                frame_text (&part, text[count], MAX_TEXT);
+                int is_key = count == 6 && strcmp (text[5], "CURVE") == 0;
+                frame_text (&part, text[count], MAX_TEXT, is_key);
                 frames[count++] = part;
             } else
                 zmq_msg_close (&part);
@@ -177,7 +178,8 @@ static uint16_t monitor_event (void *mon, uint32_t *value)
 
 /* Receives a whole message: its last frame's text, its User-Id, and (for a ROUTER's
  * reply) the envelope before the body. */
-static void receive (void *s, char *body, char *user_id, zmq_msg_t *envelope, int *parts)
+static void receive (void *s, char *body, size_t *size, char *user_id, zmq_msg_t *envelope,
+                     int *parts)
 {
     int more = 1;
     *parts = 0;
@@ -187,7 +189,8 @@ static void receive (void *s, char *body, char *user_id, zmq_msg_t *envelope, in
         CHECK (zmq_msg_recv (&part, s, ZMQ_DONTWAIT) >= 0);
         more = zmq_msg_more (&part);
         if (!more) {
-            frame_text (&part, body, MAX_TEXT);
+            *size = zmq_msg_size (&part);
+            frame_text (&part, body, MAX_TEXT, 0);
             const char *uid = zmq_msg_gets (&part, "User-Id");
             snprintf (user_id, MAX_TEXT, "%s", uid ? uid : "-");
             zmq_msg_close (&part);
@@ -196,6 +199,18 @@ static void receive (void *s, char *body, char *user_id, zmq_msg_t *envelope, in
         else
             zmq_msg_close (&part);
     }
+}
+
+/* Sends cfg->send, cfg->repeat times over, as one frame. */
+static void send_body (void *s, const struct config *cfg)
+{
+    size_t len = strlen (cfg->send), total = len * (size_t) cfg->repeat;
+    char *buf = (char *) malloc (total + 1);
+    CHECK (buf != NULL);
+    for (int i = 0; i < cfg->repeat; i++)
+        memcpy (buf + len * (size_t) i, cfg->send, len);
+    CHECK (zmq_send (s, buf, total, ZMQ_DONTWAIT) == (int) total);
+    free (buf);
 }
 
 /* Exchanges the message: 1 when it went through, 0 after printing why not. */
@@ -207,6 +222,7 @@ static int exchange (void *s, void *mon, int type, const struct config *cfg)
     int awaits_reply = type == ZMQ_REQ;
     int shaken = 0;
     char body[MAX_TEXT] = "-", user_id[MAX_TEXT] = "-";
+    size_t size = 0;
     zmq_msg_t envelope[4];
     int parts = 0;
     int64_t deadline = now_ms () + cfg->timeout_ms;
@@ -233,18 +249,18 @@ static int exchange (void *s, void *mon, int type, const struct config *cfg)
             for (int i = 0; i < parts; i++)
                 CHECK (zmq_msg_send (&envelope[i], s, ZMQ_SNDMORE) >= 0);
             parts = 0;
-            CHECK (zmq_send (s, cfg->send, strlen (cfg->send), ZMQ_DONTWAIT) >= 0);
+            send_body (s, cfg);
             to_send = 0;
             to_receive = awaits_reply;
             awaits_reply = 0;
         } else if (to_receive && (items[1].revents & ZMQ_POLLIN)) {
-            receive (s, body, user_id, envelope, &parts);
+            receive (s, body, &size, user_id, envelope, &parts);
             to_receive = 0;
             to_send = replies;
             replies = 0;
         }
     }
-    printf ("outcome ok received=%s user-id=%s\n", body, user_id);
+    printf ("outcome ok received=%s size=%zu user-id=%s\n", body, size, user_id);
     return 1;
 }
 
@@ -303,6 +319,7 @@ int main (int argc, char **argv)
       option (argc, argv, "zap", "none"),        option (argc, argv, "zap_user", ""),
       option (argc, argv, "zap_pass", ""),       option (argc, argv, "zap_key", ""),
       option (argc, argv, "user_id", "zap-user"), atoi (option (argc, argv, "timeout", "5000")),
+      atoi (option (argc, argv, "repeat", "1")),
     };
 
     void *ctx = zmq_ctx_new ();

@@ -53,6 +53,8 @@ pub struct ZapSeen {
 #[derive(Debug)]
 pub struct Report {
     pub outcome: Outcome,
+    /// The size of the message received, when the exchange went through.
+    pub received_size: Option<usize>,
     pub zap: Vec<ZapSeen>,
     pub lines: Vec<String>,
     pub stderr: String,
@@ -194,6 +196,7 @@ impl Peer {
     pub fn finish(mut self) -> Report {
         let line = self.line_starting("outcome ");
         let outcome = parse_outcome(&line);
+        let received_size = field(&line, "size").and_then(|n| n.parse().ok());
         // The program exits after the outcome once its context has ended; the rest of its
         // output (nothing, normally) is read to the end.
         while let Ok(line) = self
@@ -216,6 +219,7 @@ impl Peer {
         let zap = self.seen.iter().filter_map(|l| parse_zap(l)).collect();
         Report {
             outcome,
+            received_size,
             zap,
             lines: std::mem::take(&mut self.seen),
             stderr,
