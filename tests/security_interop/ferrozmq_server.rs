@@ -7,9 +7,7 @@ use ferrozmq::auth::{AuthRequest, Verdict};
 use ferrozmq::{Authenticator, Context, Error, Message, Pull, Rep, Router};
 
 use super::*;
-use crate::support::security_peer::{
-    HANDSHAKE_FAILED_NO_DETAIL, HANDSHAKE_FAILED_PROTOCOL, Outcome, Peer,
-};
+use crate::support::security_peer::{Outcome, Peer};
 
 type Requests = Arc<Mutex<Vec<AuthRequest>>>;
 

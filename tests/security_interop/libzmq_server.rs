@@ -1,13 +1,13 @@
 //! libzmq, the peer program, binds and authenticates (with its own ZAP handler thread, or
 //! none); ferrozmq connects.
 
+use std::time::Duration;
+
 use ferrozmq::{Context, Dealer, Push, Req};
 
 use super::*;
 use crate::common::raw;
-use crate::support::security_peer::{
-    HANDSHAKE_FAILED_NO_DETAIL, HANDSHAKE_FAILED_PROTOCOL, Outcome, Peer, Report,
-};
+use crate::support::security_peer::{Outcome, Peer, Report};
 
 /// A ferrozmq PUSH set up by `configure`, its monitor (started before the connect, so no
 /// event is missed), connected to `at`.
