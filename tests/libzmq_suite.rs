@@ -7,6 +7,7 @@
 mod capi;
 #[path = "libzmq_suite/compile.rs"]
 mod compile;
+mod support;
 
 use std::fs::{self, File};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
