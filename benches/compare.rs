@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench compare` runs every section; `FERROZMQ_BENCH_QUICK=1` (or `--quick`)
 //! a reduced set that finishes in well under a minute; `cargo bench --bench compare -- latency
-//! fanout` only the sections named (throughput, latency, fanout, million). Each configuration alternates between
+//! fanout` only the sections named (throughput, latency, fanout, curve, million). Each configuration alternates between
 //! the two libraries several times and reports the medians and the ratio ferrozmq/libzmq,
 //! because one absolute number on a shared machine means little.
 //!
@@ -12,7 +12,8 @@
 //!    the process (the libraries' I/O threads).
 //! 2. REQ/REP latency: every round trip timed on its own; p50 and p99.
 //! 3. PUB/SUB fan-out to 10 subscribers over tcp: total messages delivered per second.
-//! 4. The classic message-queue comparison: 1,000,000 messages of one size through PUSH/PULL
+//! 4. CURVE: throughput and handshakes per second beside libzmq's CURVE (`compare/curve.rs`).
+//! 5. The classic message-queue comparison: 1,000,000 messages of one size through PUSH/PULL
 //!    over tcp, with the elapsed time at every 100,000 (full mode only).
 //!
 //! How CPU time is measured, without `unsafe`: Linux keeps each thread's exact on-CPU time
@@ -32,6 +33,12 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+#[path = "compare/curve.rs"]
+mod curve;
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -809,6 +816,9 @@ fn main() {
     }
     if want("fanout") {
         fanout(&settings);
+    }
+    if want("curve") {
+        curve::curve(settings.rounds, quick);
     }
     if want("million") && (!quick || !picked.is_empty()) {
         million();

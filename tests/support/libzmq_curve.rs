@@ -5,6 +5,9 @@
 //! CMake picks when libsodium is absent, and the platform.hpp it writes for Linux
 //! (tests/libzmq_suite/platform.hpp, shared with the libzmq_suite test).
 //!
+//! `libzmq_curve_with(Crypto::Libsodium)` builds the same sources against Debian's libsodium
+//! instead (see `libsodium.rs`), as distributions build libzmq: the CURVE bench's reference.
+//!
 //! The library is cached in target/<profile>/libzmq-curve/<key>/, the key a hash of
 //! everything that goes into it (flags, sources, platform.hpp, compiler), so only the first
 //! run pays for it; a lock file keeps concurrent test processes from building it twice.
@@ -18,7 +21,17 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::libsodium::{Sodium, libsodium};
 use super::vendor::vendor_dir;
+
+/// Which NaCl implementation the library's CURVE uses.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Crypto {
+    /// libzmq's bundled tweetnacl: nothing to fetch, but slow (the reference code).
+    Tweetnacl,
+    /// libsodium, as libzmq is packaged; fetched with `apt-get download`.
+    Libsodium,
+}
 
 /// The soname libzmq 4.3.x has, so a program linked to this build records the same name it
 /// would record for a system libzmq.
@@ -144,8 +157,15 @@ int main (void)
 /// The path of the built libzmq.so.5 (with a libzmq.so link beside it, for `-lzmq`),
 /// building it on first use. Panics with the compiler's diagnostics if it cannot be built.
 pub fn libzmq_curve() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(build_or_reuse).clone()
+    libzmq_curve_with(Crypto::Tweetnacl)
+}
+
+/// As [`libzmq_curve`], with the NaCl implementation asked for.
+pub fn libzmq_curve_with(crypto: Crypto) -> PathBuf {
+    static BUILT: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    BUILT[crypto as usize]
+        .get_or_init(|| build_or_reuse(crypto))
+        .clone()
 }
 
 /// The directory holding the built library, for `-L` and `-Wl,-rpath`.
@@ -165,12 +185,14 @@ pub fn profile_dir() -> PathBuf {
     deps.parent().expect("target/<profile>").to_path_buf()
 }
 
-fn build_or_reuse() -> PathBuf {
+fn build_or_reuse(crypto: Crypto) -> PathBuf {
     let vendor = vendor_dir();
     let platform = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/libzmq_suite/platform.hpp");
     let root = profile_dir().join("libzmq-curve");
     fs::create_dir_all(&root).expect("libzmq-curve dir");
-    let done = root.join(format!("{:016x}", cache_key(&vendor, &platform)));
+    let sodium = (crypto == Crypto::Libsodium)
+        .then(|| libsodium(&root.join("libsodium")).unwrap_or_else(|e| panic!("libsodium: {e}")));
+    let done = root.join(format!("{:016x}", cache_key(&vendor, &platform, crypto)));
     let lib = done.join(SONAME);
     if lib.is_file() {
         return lib;
@@ -183,7 +205,7 @@ fn build_or_reuse() -> PathBuf {
         let started = Instant::now();
         let scratch = root.join(format!("building-{}", std::process::id()));
         let _ = fs::remove_dir_all(&scratch);
-        build(&vendor, &platform, &scratch);
+        build(&vendor, &platform, sodium.as_ref(), &scratch);
         fs::rename(&scratch, &done).expect("publish libzmq-curve");
         eprintln!(
             "libzmq-curve: built {} in {:.1} s",
@@ -195,9 +217,13 @@ fn build_or_reuse() -> PathBuf {
 }
 
 /// Everything the result depends on; a change to any of it builds afresh beside the old.
-fn cache_key(vendor: &Path, platform: &Path) -> u64 {
+fn cache_key(vendor: &Path, platform: &Path, crypto: Crypto) -> u64 {
     let mut h = DefaultHasher::new();
     (CXXFLAGS, SOURCES, CHECK_C, SONAME).hash(&mut h);
+    if crypto != Crypto::Tweetnacl {
+        // The tweetnacl build's key stays what it was, so its cache entry stays valid.
+        crypto.hash(&mut h);
+    }
     vendor.hash(&mut h);
     fs::read(platform).expect("platform.hpp").hash(&mut h);
     for compiler in ["gcc", "g++"] {
@@ -208,21 +234,28 @@ fn cache_key(vendor: &Path, platform: &Path) -> u64 {
 }
 
 /// Compiles, links and checks the library in `out`, which becomes the cache entry.
-fn build(vendor: &Path, platform: &Path, out: &Path) {
+fn build(vendor: &Path, platform: &Path, sodium: Option<&Sodium>, out: &Path) {
     let obj = out.join("obj");
     // Our platform.hpp, found through -I since vendor/src has none of its own (CMake
     // writes it into the build tree).
     let config = out.join("config");
     fs::create_dir_all(&obj).expect("obj dir");
     fs::create_dir_all(&config).expect("config dir");
-    fs::copy(platform, config.join("platform.hpp")).expect("platform.hpp");
+    let mut config_text = fs::read_to_string(platform).expect("platform.hpp");
+    if sodium.is_some() {
+        config_text = config_text.replace("ZMQ_USE_TWEETNACL", "ZMQ_USE_LIBSODIUM");
+    }
+    fs::write(config.join("platform.hpp"), config_text).expect("platform.hpp");
 
     let mut units: Vec<(PathBuf, &str)> = SOURCES
         .iter()
         .map(|s| (vendor.join("src").join(format!("{s}.cpp")), "g++"))
         .collect();
-    units.push((vendor.join("src/tweetnacl.c"), "gcc"));
-    let includes = [config.clone(), vendor.join("include"), vendor.join("src")];
+    let mut includes = vec![config.clone(), vendor.join("include"), vendor.join("src")];
+    match sodium {
+        None => units.push((vendor.join("src/tweetnacl.c"), "gcc")),
+        Some(s) => includes.push(s.include.clone()),
+    }
     let objects = parallel(&units, |(src, compiler)| {
         let o = obj.join(src.file_stem().unwrap()).with_extension("o");
         let mut cmd = Command::new(compiler);
@@ -242,6 +275,12 @@ fn build(vendor: &Path, platform: &Path, out: &Path) {
         .args(&objects)
         .arg("-o")
         .arg(&lib);
+    if let Some(s) = sodium {
+        // libsodium.so.23 travels beside the library, found through $ORIGIN.
+        let beside = out.join("libsodium.so.23");
+        fs::copy(&s.library, &beside).expect("libsodium.so.23");
+        link.arg(&beside).arg("-Wl,-rpath,$ORIGIN");
+    }
     run(link, "linking libzmq-curve");
     std::os::unix::fs::symlink(SONAME, out.join("libzmq.so")).expect("libzmq.so link");
     let _ = fs::remove_dir_all(&obj);

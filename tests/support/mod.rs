@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports, unused_macros)]
 
 pub mod interop;
+pub mod libsodium;
 pub mod libzmq_curve;
 pub mod security_peer;
 pub mod vendor;
