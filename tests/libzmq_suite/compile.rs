@@ -134,6 +134,4 @@ fn compile(root: &Path, mut cmd: Command) -> Result<(), String> {
 }
 
 /// The machine's cores: compiling is CPU-bound.
-pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
+pub use crate::support::parallel::cores;

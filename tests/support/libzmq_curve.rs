@@ -18,10 +18,10 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::libsodium::{Sodium, libsodium};
+use super::parallel::{cores, parallel};
 use super::vendor::vendor_dir;
 
 /// Which NaCl implementation the library's CURVE uses.
@@ -256,7 +256,7 @@ fn build(vendor: &Path, platform: &Path, sodium: Option<&Sodium>, out: &Path) {
         None => units.push((vendor.join("src/tweetnacl.c"), "gcc")),
         Some(s) => includes.push(s.include.clone()),
     }
-    let objects = parallel(&units, |(src, compiler)| {
+    let objects = parallel(&units, cores(), |(src, compiler)| {
         let o = obj.join(src.file_stem().unwrap()).with_extension("o");
         let mut cmd = Command::new(compiler);
         cmd.args(CXXFLAGS);
@@ -322,31 +322,4 @@ fn run(mut cmd: Command, what: &str) {
         "{what} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// `f` over `items` on as many threads as there are cores (compiling is CPU-bound), in
-/// order.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let lanes = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..lanes)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break mine };
-                        mine.push((i, f(item)));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("compile worker"))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }

@@ -6,5 +6,6 @@
 pub mod interop;
 pub mod libsodium;
 pub mod libzmq_curve;
+pub mod parallel;
 pub mod security_peer;
 pub mod vendor;

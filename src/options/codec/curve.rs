@@ -5,7 +5,7 @@
 use zeroize::Zeroizing;
 
 use super::security::SecurityMechanism;
-use super::{Codec, INVALID, Input, Raw, int};
+use super::{Codec, Flag, INVALID, Input, Raw};
 use crate::curve::{CurvePublicKey, CurveSecretKey, KEY_LEN, Z85_LEN};
 use crate::error::Result;
 use crate::options::Options;
@@ -36,14 +36,10 @@ pub(crate) struct CurveServer;
 
 impl Codec<bool> for CurveServer {
     fn decode(input: Input<'_>) -> Result<bool> {
-        match int(input)? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(INVALID),
-        }
+        Flag::decode(input)
     }
     fn encode(value: &bool) -> Raw {
-        Raw::Int(i32::from(*value))
+        Flag::encode(value)
     }
     fn after_set(value: &bool, socket: &mut Options) {
         socket.mechanism = if *value {

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::{Codec, INVALID, Input, Raw, int};
+use super::{Codec, Flag, INVALID, Input, Raw};
 use crate::error::Result;
 use crate::options::Options;
 
@@ -49,14 +49,10 @@ pub(crate) struct PlainServer;
 
 impl Codec<bool> for PlainServer {
     fn decode(input: Input<'_>) -> Result<bool> {
-        match int(input)? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(INVALID),
-        }
+        Flag::decode(input)
     }
     fn encode(value: &bool) -> Raw {
-        Raw::Int(i32::from(*value))
+        Flag::encode(value)
     }
     fn after_set(value: &bool, socket: &mut Options) {
         socket.mechanism = if *value {
