@@ -5,11 +5,13 @@
 
 pub mod client;
 mod nacl;
+#[cfg(any(fuzzing, test))]
+mod nacl_fuzz;
 pub mod server;
 
 use bytes::Bytes;
 
-pub(crate) use nacl::{BoxKey, TAG_LEN, nonce, random, transient_pair};
+pub(crate) use nacl::{BoxKey, TAG_LEN, nonce, public_key_of, random, transient_pair};
 
 use crate::curve::{CurvePublicKey, CurveSecretKey};
 use crate::zmtp::ProtocolError;

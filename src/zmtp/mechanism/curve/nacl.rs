@@ -4,13 +4,73 @@
 //! then the ciphertext (crypto_box's output without its 16 leading zero bytes).
 
 use crypto_secretbox::aead::generic_array::GenericArray;
-use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{code, fail};
 use crate::curve::{CurvePublicKey, CurveSecretKey, KEY_LEN};
 use crate::zmtp::ProtocolError;
+
+// cargo-fuzz builds (and only they: `cfg(fuzzing)`) swap X25519 and the box for cheap
+// stand-ins, so the `curve` target runs tens of thousands of handshakes a second; see
+// nacl_fuzz.rs. Everything else in this file (HSalsa20, the low-order check, the wire
+// layout) is shared by both.
+#[cfg(fuzzing)]
+use super::nacl_fuzz::{Cipher, public_key as x25519_base, shared as x25519};
+#[cfg(not(fuzzing))]
+use real::{Cipher, x25519, x25519_base};
+
+/// The real primitives, behind the same small interface as the stand-ins.
+#[cfg(not(fuzzing))]
+mod real {
+    use crypto_secretbox::aead::generic_array::GenericArray;
+    use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
+    use curve25519_dalek::montgomery::MontgomeryPoint;
+
+    use crate::curve::KEY_LEN;
+
+    pub fn x25519_base(secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
+        MontgomeryPoint::mul_base_clamped(*secret).to_bytes()
+    }
+
+    pub fn x25519(theirs: &[u8; KEY_LEN], ours: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
+        MontgomeryPoint(*theirs).mul_clamped(*ours).to_bytes()
+    }
+
+    /// XSalsa20-Poly1305 (NaCl's secretbox).
+    pub struct Cipher(XSalsa20Poly1305);
+
+    impl Cipher {
+        pub fn new(key: &[u8; KEY_LEN]) -> Cipher {
+            Cipher(XSalsa20Poly1305::new(GenericArray::from_slice(key)))
+        }
+
+        pub fn seal(&self, nonce: &[u8; 24], text: &mut [u8]) -> [u8; 16] {
+            // Encryption without associated data cannot fail: no length limit applies to
+            // the sizes a frame can have.
+            self.0
+                .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", text)
+                .map(Into::into)
+                .unwrap_or_default()
+        }
+
+        /// Checks `tag` first, so a box that does not open leaves `text` untouched.
+        pub fn open(&self, nonce: &[u8; 24], tag: &[u8], text: &mut [u8]) -> bool {
+            self.0
+                .decrypt_in_place_detached(
+                    GenericArray::from_slice(nonce),
+                    b"",
+                    text,
+                    GenericArray::from_slice(tag),
+                )
+                .is_ok()
+        }
+    }
+}
+
+/// X25519 with the base point: the public key of `secret` (zmq_curve_public).
+pub(crate) fn public_key_of(secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
+    x25519_base(secret)
+}
 
 /// The Poly1305 tag before every box's ciphertext.
 pub const TAG_LEN: usize = 16;
@@ -39,7 +99,7 @@ pub(crate) fn transient_pair() -> Result<(CurvePublicKey, CurveSecretKey), Proto
 }
 
 /// A box key: crypto_box_beforenm's result for a key pair, or a secretbox key.
-pub(crate) struct BoxKey(XSalsa20Poly1305);
+pub(crate) struct BoxKey(Cipher);
 
 impl BoxKey {
     /// crypto_box_beforenm: X25519 of `theirs` and `ours`, then HSalsa20. As libsodium, a
@@ -48,21 +108,23 @@ impl BoxKey {
         theirs: &CurvePublicKey,
         ours: &CurveSecretKey,
     ) -> Result<BoxKey, ProtocolError> {
-        let point = MontgomeryPoint(*theirs.as_bytes());
-        let shared = Zeroizing::new(point.mul_clamped(*ours.as_bytes()).to_bytes());
+        let shared = Zeroizing::new(x25519(theirs.as_bytes(), ours.as_bytes()));
         if shared.iter().all(|&b| b == 0) {
             return Err(ProtocolError::Cryptographic);
         }
-        let key = Zeroizing::new(salsa20::hsalsa::<crypto_secretbox::consts::U10>(
-            GenericArray::from_slice(&shared[..]),
-            &GenericArray::default(),
-        ));
-        Ok(BoxKey(XSalsa20Poly1305::new(&key)))
+        let key: Zeroizing<[u8; KEY_LEN]> = Zeroizing::new(
+            salsa20::hsalsa::<crypto_secretbox::consts::U10>(
+                GenericArray::from_slice(&shared[..]),
+                &GenericArray::default(),
+            )
+            .into(),
+        );
+        Ok(BoxKey(Cipher::new(&key)))
     }
 
     /// A secretbox key (the cookie's).
     pub fn secret(key: &[u8; KEY_LEN]) -> BoxKey {
-        BoxKey(XSalsa20Poly1305::new(GenericArray::from_slice(key)))
+        BoxKey(Cipher::new(key))
     }
 
     /// Boxes `plaintext`: tag, then ciphertext.
@@ -76,14 +138,7 @@ impl BoxKey {
     /// Boxes `buf[TAG_LEN..]` in place and writes the tag before it.
     pub fn seal_in_place(&self, nonce: &[u8; 24], buf: &mut [u8]) {
         let (tag_slot, text) = buf.split_at_mut(TAG_LEN);
-        // Encryption without associated data cannot fail: no length limit applies to the
-        // sizes a frame can have.
-        if let Ok(tag) =
-            self.0
-                .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", text)
-        {
-            tag_slot.copy_from_slice(&tag);
-        }
+        tag_slot.copy_from_slice(&self.0.seal(nonce, text));
     }
 
     /// Opens `text` in place, checking it against `tag`; `Cryptographic` if it was not
@@ -94,17 +149,10 @@ impl BoxKey {
         tag: &[u8],
         text: &mut [u8],
     ) -> Result<(), ProtocolError> {
-        if tag.len() != TAG_LEN {
+        if tag.len() != TAG_LEN || !self.0.open(nonce, tag, text) {
             return Err(ProtocolError::Cryptographic);
         }
-        self.0
-            .decrypt_in_place_detached(
-                GenericArray::from_slice(nonce),
-                b"",
-                text,
-                GenericArray::from_slice(tag),
-            )
-            .map_err(|_| ProtocolError::Cryptographic)
+        Ok(())
     }
 
     /// Opens a box (tag, then ciphertext); `Cryptographic` if it was not made with this
@@ -160,6 +208,8 @@ mod tests {
         CurveSecretKey::from_bytes(hex(h).try_into().unwrap())
     }
 
+    /// Also the proof that builds without `cfg(fuzzing)` use the real X25519 and box: the
+    /// stand-ins of nacl_fuzz.rs cannot produce these bytes.
     #[test]
     fn a_box_is_byte_for_byte_nacls_crypto_box() {
         let bob = CurvePublicKey::from_bytes(hex(BOB_PUBLIC).try_into().unwrap());
