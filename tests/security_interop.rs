@@ -21,13 +21,13 @@ use ferrozmq::{Monitor, MonitorEvent};
 use support::interop::*;
 use support::security_peer::{Outcome, Peer, libzmq_keypair};
 
-// The PLAIN ERROR bug, which the ignored PLAIN cases show. libzmq 4.3.4 writes the name of
-// PLAIN's ERROR command as the C literal "\x05ERROR", whose hex escape swallows the E: on
-// the wire it is "^RROR" (0x5e, no length byte), and its PLAIN client recognises only that
+// libzmq's PLAIN ERROR. libzmq 4.3.4 writes the name of PLAIN's ERROR command as the C
+// literal "\x05ERROR", whose hex escape swallows the E: on the wire it is "^RROR" (0x5e, no
+// length byte), and its PLAIN client recognises only that
 // (libzmq_server::libzmq_plain_server_sends_its_error_command_as_caret_rror shows the bytes).
-// ferrozmq sends and expects RFC 23's "\x05ERROR", so a PLAIN client refused across the two
-// reports an unknown command (UNEXPECTED_COMMAND) where between two libzmq peers it reports
-// the ZAP status (HANDSHAKE_FAILED_AUTH, 400). NULL and CURVE spell ERROR correctly.
+// ferrozmq's PLAIN server sends that spelling and its client takes both, so a PLAIN client
+// refused across the two reports the ZAP status (HANDSHAKE_FAILED_AUTH, 400), as between two
+// libzmq peers. NULL and CURVE spell ERROR as RFC 23 does.
 
 over_tcp_and_ipc! {
     /// The CURVE build works: two libzmq peers talk CURVE, the server's ZAP handler sees

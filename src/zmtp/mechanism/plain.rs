@@ -18,6 +18,11 @@ const WELCOME: &[u8] = b"\x07WELCOME";
 const INITIATE: &[u8] = b"\x08INITIATE";
 const READY: &[u8] = b"\x05READY";
 const ERROR: &[u8] = b"\x05ERROR";
+/// The name libzmq 4.3's PLAIN gives ERROR: its C literal "\x05ERROR" reads the hex escape
+/// as 0x5E, so on the wire the name is "^RROR", with no length byte, and its PLAIN client
+/// knows ERROR only by that. The server sends it, so a refused libzmq 4.3 client learns the
+/// ZAP status (HANDSHAKE_FAILED_AUTH) rather than an unknown command; the client takes both.
+const LIBZMQ_ERROR: &[u8] = b"\x5eRROR";
 
 /// libzmq's ZMQ_PROTOCOL_ERROR_ZMTP_* codes for what PLAIN refuses.
 const UNEXPECTED_COMMAND: u32 = 0x1000_0001;
@@ -120,6 +125,9 @@ impl Mechanism for PlainClient {
     }
 
     fn on_command(&mut self, body: Bytes, step: &mut Step<'_>) -> Result<(), ProtocolError> {
+        if let Some(data) = body.strip_prefix(LIBZMQ_ERROR) {
+            return Err(read_error(data));
+        }
         let (name, data) = split(&body);
         match (&self.state, name) {
             (_, ERROR) => Err(read_error(data)),
@@ -241,7 +249,9 @@ impl Mechanism for PlainServer {
         let reply = reply.ok_or(ProtocolError::ZapUnavailable)?;
         if !reply.accepted() {
             if reply.status != 300 {
-                step.send(&error_body(reply.status.to_string().as_bytes()));
+                let mut body = error_body(reply.status.to_string().as_bytes());
+                body.splice(..ERROR.len(), LIBZMQ_ERROR.iter().copied());
+                step.send(&body);
             }
             return Err(ProtocolError::AuthFailed(reply.status));
         }
