@@ -344,8 +344,8 @@ pub extern "C" fn zmq_msg_set(m: *mut zmq_msg_t, _property: c_int, _value: c_int
 }
 
 /// A property of the peer that sent the message: its READY properties (Socket-Type,
-/// Routing-Id or Identity, and any others) and, over tcp, Peer-Address. EINVAL for a name
-/// the message lacks: messages from inproc peers, and built ones, have no metadata. The
+/// Routing-Id or Identity, and any others) and Peer-Address (tcp: the IP address; ipc:
+/// `localhost:uid:gid:pid`, as libzmq). EINVAL for a name the message lacks: messages from inproc peers, and built ones, have no metadata. The
 /// string lives as long as the message.
 #[unsafe(export_name = "ferrozmq_zmq_msg_gets")]
 pub extern "C" fn zmq_msg_gets(m: *const zmq_msg_t, property: *const c_char) -> *const c_char {

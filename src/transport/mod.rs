@@ -79,11 +79,15 @@ impl Stream {
         }
     }
 
-    /// The peer's IP address, for tcp (the Peer-Address message property).
+    /// The peer's address as libzmq names it, for the ZAP request and the Peer-Address
+    /// message property: the IP address for tcp; for ipc, `localhost:<uid>:<gid>:<pid>`
+    /// from the peer's credentials (what libzmq's getnameinfo and SO_PEERCRED give).
     pub fn peer_ip(&self) -> Option<String> {
         match self {
             Stream::Tcp(s) => s.peer_addr().ok().map(|a| a.ip().to_string()),
-            Stream::Ipc(_) => None,
+            Stream::Ipc(s) => crate::sys::peercred::peer_cred(s.as_fd())
+                .ok()
+                .map(|c| format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid)),
         }
     }
 
