@@ -203,8 +203,13 @@ fn build_or_reuse(crypto: Crypto) -> PathBuf {
     lock.lock().expect("lock libzmq-curve");
     if !lib.is_file() {
         let started = Instant::now();
+        // Holding the lock, any other build directory is one a killed process left.
+        for entry in fs::read_dir(&root).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().starts_with("building-") {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
         let scratch = root.join(format!("building-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&scratch);
         build(&vendor, &platform, sodium.as_ref(), &scratch);
         fs::rename(&scratch, &done).expect("publish libzmq-curve");
         eprintln!(
