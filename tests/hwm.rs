@@ -85,7 +85,11 @@ fn a_raised_sndhwm_reaches_an_existing_pipe() {
             push.send("first").unwrap();
             pull.recv().unwrap();
             push.set_sndhwm(50).unwrap();
-            assert!(fill(&push, 1_000) >= 50);
+            // "first" may still hold its credit: it went straight to the connection, and the
+            // I/O thread gives that back when it next looks at the pipe, which can come after
+            // the receiver has it. Either way far more than the old mark of 1 now fit.
+            let filled = fill(&push, 1_000);
+            assert!(filled >= 49, "{filled}");
         }
         drain(&pull);
     }
