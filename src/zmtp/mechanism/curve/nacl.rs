@@ -3,17 +3,17 @@
 //! low-order public key. Wire form of a box, as libzmq sends it: the 16-byte Poly1305 tag,
 //! then the ciphertext (crypto_box's output without its 16 leading zero bytes).
 
-use crypto_secretbox::aead::generic_array::GenericArray;
-use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::salsa::hsalsa20;
+use super::secretbox;
 use super::{code, fail};
 use crate::curve::{CurvePublicKey, CurveSecretKey, KEY_LEN};
 use crate::zmtp::ProtocolError;
 
 /// The Poly1305 tag before every box's ciphertext.
-pub const TAG_LEN: usize = 16;
+pub const TAG_LEN: usize = secretbox::TAG_LEN;
 
 /// A 24-byte nonce: a fixed prefix (8 or 16 bytes) and its variable tail.
 pub(crate) fn nonce(prefix: &[u8], tail: &[u8]) -> [u8; 24] {
@@ -39,7 +39,13 @@ pub(crate) fn transient_pair() -> Result<(CurvePublicKey, CurveSecretKey), Proto
 }
 
 /// A box key: crypto_box_beforenm's result for a key pair, or a secretbox key.
-pub(crate) struct BoxKey(XSalsa20Poly1305);
+pub(crate) struct BoxKey([u8; KEY_LEN]);
+
+impl Drop for BoxKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl BoxKey {
     /// crypto_box_beforenm: X25519 of `theirs` and `ours`, then HSalsa20. As libsodium, a
@@ -53,16 +59,12 @@ impl BoxKey {
         if shared.iter().all(|&b| b == 0) {
             return Err(ProtocolError::Cryptographic);
         }
-        let key = Zeroizing::new(salsa20::hsalsa::<crypto_secretbox::consts::U10>(
-            GenericArray::from_slice(&shared[..]),
-            &GenericArray::default(),
-        ));
-        Ok(BoxKey(XSalsa20Poly1305::new(&key)))
+        Ok(BoxKey(hsalsa20(&shared, &[0; 16])))
     }
 
     /// A secretbox key (the cookie's).
     pub fn secret(key: &[u8; KEY_LEN]) -> BoxKey {
-        BoxKey(XSalsa20Poly1305::new(GenericArray::from_slice(key)))
+        BoxKey(*key)
     }
 
     /// Boxes `plaintext`: tag, then ciphertext.
@@ -76,14 +78,7 @@ impl BoxKey {
     /// Boxes `buf[TAG_LEN..]` in place and writes the tag before it.
     pub fn seal_in_place(&self, nonce: &[u8; 24], buf: &mut [u8]) {
         let (tag_slot, text) = buf.split_at_mut(TAG_LEN);
-        // Encryption without associated data cannot fail: no length limit applies to the
-        // sizes a frame can have.
-        if let Ok(tag) =
-            self.0
-                .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", text)
-        {
-            tag_slot.copy_from_slice(&tag);
-        }
+        tag_slot.copy_from_slice(&secretbox::seal(&self.0, nonce, text));
     }
 
     /// Opens `text` in place, checking it against `tag`; `Cryptographic` if it was not
@@ -94,17 +89,10 @@ impl BoxKey {
         tag: &[u8],
         text: &mut [u8],
     ) -> Result<(), ProtocolError> {
-        if tag.len() != TAG_LEN {
-            return Err(ProtocolError::Cryptographic);
+        match tag.try_into() {
+            Ok(tag) if secretbox::open(&self.0, nonce, tag, text) => Ok(()),
+            _ => Err(ProtocolError::Cryptographic),
         }
-        self.0
-            .decrypt_in_place_detached(
-                GenericArray::from_slice(nonce),
-                b"",
-                text,
-                GenericArray::from_slice(tag),
-            )
-            .map_err(|_| ProtocolError::Cryptographic)
     }
 
     /// Opens a box (tag, then ciphertext); `Cryptographic` if it was not made with this
