@@ -1,10 +1,12 @@
 //! CURVE (RFC 26, CurveZMQ): the client proves it knows the server's public key, both sides
 //! agree on transient keys, and every frame afterwards travels in a MESSAGE box. This file
 //! holds what client and server share: libzmq's error codes, the options' keys and the
-//! sealed channel; `nacl.rs` the box itself, `secretbox.rs` and `salsa.rs` its cipher.
+//! sealed channel; `nacl.rs` the box itself, `secretbox.rs`, `salsa.rs`
+//! and `poly.rs` its cipher and authenticator.
 
 pub mod client;
 mod nacl;
+mod poly;
 mod salsa;
 mod secretbox;
 pub mod server;

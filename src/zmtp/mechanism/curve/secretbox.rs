@@ -2,15 +2,14 @@
 //! 32 bytes are the one-time Poly1305 key, the bytes after them encrypt the text, and the
 //! tag is Poly1305 of the ciphertext.
 
-use poly1305::Poly1305;
-use poly1305::universal_hash::KeyInit;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use super::poly;
 use super::salsa::{BLOCK, Salsa20, WIDE};
 
 /// The Poly1305 tag.
-pub(super) const TAG_LEN: usize = 16;
+pub(super) const TAG_LEN: usize = poly::TAG_LEN;
 
 /// Bytes of keystream block 0 that key Poly1305 rather than encrypt.
 const MAC_KEY: usize = 32;
@@ -37,8 +36,8 @@ impl Keystream {
         stream
     }
 
-    fn mac(&self, text: &[u8]) -> poly1305::Tag {
-        Poly1305::new(poly1305::Key::from_slice(&self.mac_key)).compute_unpadded(text)
+    fn mac(&self, text: &[u8]) -> [u8; TAG_LEN] {
+        poly::mac(&self.mac_key, text)
     }
 
     /// XORs `text` with the keystream from byte 32 of block 0 on; once only.
@@ -73,14 +72,14 @@ fn xor(text: &mut [u8], keystream: &[u8]) {
 pub(super) fn seal(key: &[u8; 32], nonce: &[u8; 24], text: &mut [u8]) -> [u8; TAG_LEN] {
     let mut stream = Keystream::start(key, nonce, text.len());
     stream.apply(text);
-    stream.mac(text).into()
+    stream.mac(text)
 }
 
 /// Checks `tag` against `text`, then decrypts `text` in place; false, with `text` left as
 /// it was, if the tag is wrong.
 pub(super) fn open(key: &[u8; 32], nonce: &[u8; 24], tag: &[u8; TAG_LEN], text: &mut [u8]) -> bool {
     let mut stream = Keystream::start(key, nonce, text.len());
-    if !bool::from(stream.mac(text).ct_eq(tag.as_slice())) {
+    if !bool::from(stream.mac(text).ct_eq(tag)) {
         return false;
     }
     stream.apply(text);
@@ -91,7 +90,7 @@ pub(super) fn open(key: &[u8; 32], nonce: &[u8; 24], tag: &[u8; TAG_LEN], text: 
 pub(crate) mod tests {
     use super::*;
     use crypto_secretbox::aead::generic_array::GenericArray;
-    use crypto_secretbox::{AeadInPlace, XSalsa20Poly1305};
+    use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
 
     /// splitmix64: reproducible inputs without a dependency.
     pub(crate) struct Rng(pub u64);
