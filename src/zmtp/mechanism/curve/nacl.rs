@@ -95,6 +95,11 @@ impl BoxKey {
         }
     }
 
+    /// This key for the boxes whose nonces start with `prefix`.
+    pub fn with_prefix(&self, prefix: &[u8; 16]) -> PrefixedKey {
+        PrefixedKey(secretbox::Prefixed::new(&self.0, prefix))
+    }
+
     /// Opens a box (tag, then ciphertext); `Cryptographic` if it was not made with this
     /// key and nonce or was altered.
     pub fn open(
@@ -109,6 +114,33 @@ impl BoxKey {
         let mut plain = Zeroizing::new(text.to_vec());
         self.open_in_place(nonce, tag, &mut plain)?;
         Ok(plain)
+    }
+}
+
+/// A box key for the nonces that start with one 16-byte prefix, as a CURVE channel's
+/// MESSAGE nonces do: [`BoxKey`]'s operations with the nonce's last 8 bytes, without the
+/// HSalsa20 each box would start with.
+pub(crate) struct PrefixedKey(secretbox::Prefixed);
+
+impl PrefixedKey {
+    /// Boxes `buf[TAG_LEN..]` in place and writes the tag before it.
+    pub fn seal_in_place(&self, tail: &[u8; 8], buf: &mut [u8]) {
+        let (tag_slot, text) = buf.split_at_mut(TAG_LEN);
+        tag_slot.copy_from_slice(&self.0.seal(tail, text));
+    }
+
+    /// Opens `text` in place, checking it against `tag`; `Cryptographic` if it was not
+    /// made with this key and nonce or was altered.
+    pub fn open_in_place(
+        &self,
+        tail: &[u8; 8],
+        tag: &[u8],
+        text: &mut [u8],
+    ) -> Result<(), ProtocolError> {
+        match tag.try_into() {
+            Ok(tag) if self.0.open(tail, tag, text) => Ok(()),
+            _ => Err(ProtocolError::Cryptographic),
+        }
     }
 }
 

@@ -140,18 +140,14 @@ pub(super) struct Salsa20 {
 }
 
 impl Salsa20 {
-    /// XSalsa20 for a 24-byte nonce: Salsa20 under HSalsa20(key, nonce[..16]) with
-    /// nonce[16..] as its nonce.
-    pub fn xsalsa20(key: &[u8; 32], nonce: &[u8; 24]) -> Salsa20 {
-        let (head, tail) = nonce.split_at(16);
-        let mut subkey = hsalsa20(key, head.try_into().unwrap_or(&[0; 16]));
-        let mut t = [0u8; 16];
-        t[..8].copy_from_slice(tail);
-        let salsa = Salsa20 {
-            input: input(&subkey, &t),
-        };
-        subkey.zeroize();
-        salsa
+    /// Salsa20 with `key` and `nonce`, at block 0. XSalsa20 is this with HSalsa20's subkey
+    /// of the key and the first 16 bytes of its 24-byte nonce, and the last 8 as the nonce.
+    pub fn new(key: &[u8; 32], nonce: &[u8; 8]) -> Salsa20 {
+        let mut tail = [0u8; 16];
+        tail[..8].copy_from_slice(nonce);
+        Salsa20 {
+            input: input(key, &tail),
+        }
     }
 
     /// Keystream blocks `counter..counter + out.len()`.
@@ -200,11 +196,7 @@ mod tests {
                 let (mut key, mut nonce) = ([0u8; 32], [0u8; 8]);
                 rng.fill(&mut key);
                 rng.fill(&mut nonce);
-                let mut tail = [0u8; 16];
-                tail[..8].copy_from_slice(&nonce);
-                let salsa = Salsa20 {
-                    input: input(&key, &tail),
-                };
+                let salsa = Salsa20::new(&key, &nonce);
                 let mut theirs = vec![0u8; blocks * BLOCK];
                 let mut cipher = salsa20::Salsa20::new((&key).into(), (&nonce).into());
                 cipher.seek(counter * BLOCK as u64);
