@@ -1,8 +1,10 @@
-//! The operating-system calls that need `unsafe` and are not the C ABI: each one small,
-//! with its `// SAFETY:` reasoning beside it and a test. Nothing here depends on `ffi`.
+//! The operating-system calls that need `unsafe` and are not the C ABI, and the one call
+//! into code compiled for AVX2 (`simd`): each one small, with its `// SAFETY:` reasoning
+//! beside it and a test. Nothing here depends on `ffi`.
 #![allow(unsafe_code)]
 
 pub(crate) mod fd;
 pub(crate) mod heap;
 pub(crate) mod peercred;
+pub(crate) mod simd;
 pub(crate) mod thread;

@@ -1,17 +1,21 @@
 //! CURVE (RFC 26, CurveZMQ): the client proves it knows the server's public key, both sides
 //! agree on transient keys, and every frame afterwards travels in a MESSAGE box. This file
 //! holds what client and server share: libzmq's error codes, the options' keys and the
-//! sealed channel; `nacl.rs` the box itself.
+//! sealed channel; `nacl.rs` the box itself, `secretbox.rs`, `salsa.rs`
+//! and `poly.rs` its cipher and authenticator.
 
 pub mod client;
 mod nacl;
 #[cfg(any(fuzzing, test))]
 mod nacl_fuzz;
+mod poly;
+mod salsa;
+mod secretbox;
 pub mod server;
 
 use bytes::Bytes;
 
-pub(crate) use nacl::{BoxKey, TAG_LEN, nonce, public_key_of, random, transient_pair};
+pub(crate) use nacl::{BoxKey, PrefixedKey, TAG_LEN, nonce, public_key_of, random, transient_pair};
 
 use crate::curve::{CurvePublicKey, CurveSecretKey};
 use crate::zmtp::ProtocolError;
@@ -80,8 +84,9 @@ const MESSAGE_HEADER: usize = MESSAGE.len() + 8;
 /// The sealed channel once the handshake is done: the session key and both nonce counters.
 pub(crate) struct Channel {
     key: BoxKey,
-    send_prefix: &'static [u8; 16],
-    recv_prefix: &'static [u8; 16],
+    /// The session key for our MESSAGE nonces and for the peer's.
+    send: PrefixedKey,
+    recv: PrefixedKey,
     /// Our next short nonce (libzmq starts at 1 and counts the handshake's boxes too).
     next_nonce: u64,
     /// The peer's last short nonce: each must be larger than the one before.
@@ -97,9 +102,9 @@ impl Channel {
         peer_nonce: u64,
     ) -> Channel {
         Channel {
+            send: key.with_prefix(send_prefix),
+            recv: key.with_prefix(recv_prefix),
             key,
-            send_prefix,
-            recv_prefix,
             next_nonce,
             peer_nonce,
         }
@@ -136,8 +141,7 @@ impl Channel {
         }
         msg.push(inner);
         msg.extend_from_slice(body);
-        self.key
-            .seal_in_place(&nonce(self.send_prefix, &short), &mut msg[MESSAGE_HEADER..]);
+        self.send.seal_in_place(&short, &mut msg[MESSAGE_HEADER..]);
         frame::encode_header(out, 0, msg.len());
         out.put_bytes(Bytes::from(msg));
     }
@@ -156,16 +160,16 @@ impl Channel {
         if body.len() < MESSAGE_HEADER + TAG_LEN + 1 {
             return Err(fail(code::MALFORMED_MESSAGE, "short MESSAGE"));
         }
-        let short = &body[MESSAGE.len()..MESSAGE_HEADER];
-        let n = u64::from_be_bytes(short.try_into().unwrap_or_default());
+        let mut short = [0u8; 8];
+        short.copy_from_slice(&body[MESSAGE.len()..MESSAGE_HEADER]);
+        let n = u64::from_be_bytes(short);
         if n <= self.peer_nonce {
             return Err(fail(code::INVALID_SEQUENCE, "MESSAGE nonce not increasing"));
         }
         self.peer_nonce = n;
         let (tag, text) = body[MESSAGE_HEADER..].split_at(TAG_LEN);
         let mut plain = text.to_vec();
-        self.key
-            .open_in_place(&nonce(self.recv_prefix, short), tag, &mut plain)?;
+        self.recv.open_in_place(&short, tag, &mut plain)?;
         let inner = plain[0];
         let mut flags = 0;
         if inner & BOX_MORE != 0 {

@@ -3,68 +3,31 @@
 //! low-order public key. Wire form of a box, as libzmq sends it: the 16-byte Poly1305 tag,
 //! then the ciphertext (crypto_box's output without its 16 leading zero bytes).
 
-use crypto_secretbox::aead::generic_array::GenericArray;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::salsa::hsalsa20;
 use super::{code, fail};
 use crate::curve::{CurvePublicKey, CurveSecretKey, KEY_LEN};
 use crate::zmtp::ProtocolError;
 
-// cargo-fuzz builds (and only they: `cfg(fuzzing)`) swap X25519 and the box for cheap
-// stand-ins, so the `curve` target runs tens of thousands of handshakes a second; see
-// nacl_fuzz.rs. Everything else in this file (HSalsa20, the low-order check, the wire
-// layout) is shared by both.
+// cargo-fuzz builds (and only they: `cfg(fuzzing)`) swap X25519 and the secretbox for cheap
+// stand-ins, so the `curve` target runs thousands of handshakes a second; see nacl_fuzz.rs.
+// Everything else here (HSalsa20, the low-order check, the wire layout) is shared by both.
 #[cfg(fuzzing)]
-use super::nacl_fuzz::{Cipher, public_key as x25519_base, shared as x25519};
+use super::nacl_fuzz::{public_key as x25519_base, secretbox, shared as x25519};
 #[cfg(not(fuzzing))]
-use real::{Cipher, x25519, x25519_base};
+use super::secretbox;
 
-/// The real primitives, behind the same small interface as the stand-ins.
 #[cfg(not(fuzzing))]
-mod real {
-    use crypto_secretbox::aead::generic_array::GenericArray;
-    use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
-    use curve25519_dalek::montgomery::MontgomeryPoint;
+fn x25519_base(secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
+    curve25519_dalek::montgomery::MontgomeryPoint::mul_base_clamped(*secret).to_bytes()
+}
 
-    use crate::curve::KEY_LEN;
-
-    pub fn x25519_base(secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
-        MontgomeryPoint::mul_base_clamped(*secret).to_bytes()
-    }
-
-    pub fn x25519(theirs: &[u8; KEY_LEN], ours: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
-        MontgomeryPoint(*theirs).mul_clamped(*ours).to_bytes()
-    }
-
-    /// XSalsa20-Poly1305 (NaCl's secretbox).
-    pub struct Cipher(XSalsa20Poly1305);
-
-    impl Cipher {
-        pub fn new(key: &[u8; KEY_LEN]) -> Cipher {
-            Cipher(XSalsa20Poly1305::new(GenericArray::from_slice(key)))
-        }
-
-        pub fn seal(&self, nonce: &[u8; 24], text: &mut [u8]) -> [u8; 16] {
-            // Encryption without associated data cannot fail: no length limit applies to
-            // the sizes a frame can have.
-            self.0
-                .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", text)
-                .map(Into::into)
-                .unwrap_or_default()
-        }
-
-        /// Checks `tag` first, so a box that does not open leaves `text` untouched.
-        pub fn open(&self, nonce: &[u8; 24], tag: &[u8], text: &mut [u8]) -> bool {
-            self.0
-                .decrypt_in_place_detached(
-                    GenericArray::from_slice(nonce),
-                    b"",
-                    text,
-                    GenericArray::from_slice(tag),
-                )
-                .is_ok()
-        }
-    }
+#[cfg(not(fuzzing))]
+fn x25519(theirs: &[u8; KEY_LEN], ours: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
+    curve25519_dalek::montgomery::MontgomeryPoint(*theirs)
+        .mul_clamped(*ours)
+        .to_bytes()
 }
 
 /// X25519 with the base point: the public key of `secret` (zmq_curve_public).
@@ -73,7 +36,7 @@ pub(crate) fn public_key_of(secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN] {
 }
 
 /// The Poly1305 tag before every box's ciphertext.
-pub const TAG_LEN: usize = 16;
+pub const TAG_LEN: usize = secretbox::TAG_LEN;
 
 /// A 24-byte nonce: a fixed prefix (8 or 16 bytes) and its variable tail.
 pub(crate) fn nonce(prefix: &[u8], tail: &[u8]) -> [u8; 24] {
@@ -99,7 +62,13 @@ pub(crate) fn transient_pair() -> Result<(CurvePublicKey, CurveSecretKey), Proto
 }
 
 /// A box key: crypto_box_beforenm's result for a key pair, or a secretbox key.
-pub(crate) struct BoxKey(Cipher);
+pub(crate) struct BoxKey([u8; KEY_LEN]);
+
+impl Drop for BoxKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl BoxKey {
     /// crypto_box_beforenm: X25519 of `theirs` and `ours`, then HSalsa20. As libsodium, a
@@ -112,19 +81,12 @@ impl BoxKey {
         if shared.iter().all(|&b| b == 0) {
             return Err(ProtocolError::Cryptographic);
         }
-        let key: Zeroizing<[u8; KEY_LEN]> = Zeroizing::new(
-            salsa20::hsalsa::<crypto_secretbox::consts::U10>(
-                GenericArray::from_slice(&shared[..]),
-                &GenericArray::default(),
-            )
-            .into(),
-        );
-        Ok(BoxKey(Cipher::new(&key)))
+        Ok(BoxKey(hsalsa20(&shared, &[0; 16])))
     }
 
     /// A secretbox key (the cookie's).
     pub fn secret(key: &[u8; KEY_LEN]) -> BoxKey {
-        BoxKey(Cipher::new(key))
+        BoxKey(*key)
     }
 
     /// Boxes `plaintext`: tag, then ciphertext.
@@ -138,7 +100,7 @@ impl BoxKey {
     /// Boxes `buf[TAG_LEN..]` in place and writes the tag before it.
     pub fn seal_in_place(&self, nonce: &[u8; 24], buf: &mut [u8]) {
         let (tag_slot, text) = buf.split_at_mut(TAG_LEN);
-        tag_slot.copy_from_slice(&self.0.seal(nonce, text));
+        tag_slot.copy_from_slice(&secretbox::seal(&self.0, nonce, text));
     }
 
     /// Opens `text` in place, checking it against `tag`; `Cryptographic` if it was not
@@ -149,10 +111,15 @@ impl BoxKey {
         tag: &[u8],
         text: &mut [u8],
     ) -> Result<(), ProtocolError> {
-        if tag.len() != TAG_LEN || !self.0.open(nonce, tag, text) {
-            return Err(ProtocolError::Cryptographic);
+        match tag.try_into() {
+            Ok(tag) if secretbox::open(&self.0, nonce, tag, text) => Ok(()),
+            _ => Err(ProtocolError::Cryptographic),
         }
-        Ok(())
+    }
+
+    /// This key for the boxes whose nonces start with `prefix`.
+    pub fn with_prefix(&self, prefix: &[u8; 16]) -> PrefixedKey {
+        PrefixedKey(secretbox::Prefixed::new(&self.0, prefix))
     }
 
     /// Opens a box (tag, then ciphertext); `Cryptographic` if it was not made with this
@@ -169,6 +136,33 @@ impl BoxKey {
         let mut plain = Zeroizing::new(text.to_vec());
         self.open_in_place(nonce, tag, &mut plain)?;
         Ok(plain)
+    }
+}
+
+/// A box key for the nonces that start with one 16-byte prefix, as a CURVE channel's
+/// MESSAGE nonces do: [`BoxKey`]'s operations with the nonce's last 8 bytes, without the
+/// HSalsa20 each box would start with.
+pub(crate) struct PrefixedKey(secretbox::Prefixed);
+
+impl PrefixedKey {
+    /// Boxes `buf[TAG_LEN..]` in place and writes the tag before it.
+    pub fn seal_in_place(&self, tail: &[u8; 8], buf: &mut [u8]) {
+        let (tag_slot, text) = buf.split_at_mut(TAG_LEN);
+        tag_slot.copy_from_slice(&self.0.seal(tail, text));
+    }
+
+    /// Opens `text` in place, checking it against `tag`; `Cryptographic` if it was not
+    /// made with this key and nonce or was altered.
+    pub fn open_in_place(
+        &self,
+        tail: &[u8; 8],
+        tag: &[u8],
+        text: &mut [u8],
+    ) -> Result<(), ProtocolError> {
+        match tag.try_into() {
+            Ok(tag) if self.0.open(tail, tag, text) => Ok(()),
+            _ => Err(ProtocolError::Cryptographic),
+        }
     }
 }
 

@@ -147,9 +147,70 @@ impl Cipher {
     }
 }
 
+/// The secretbox interface of `secretbox.rs`, on [`Cipher`].
+pub(crate) mod secretbox {
+    use super::Cipher;
+    use crate::curve::KEY_LEN;
+
+    pub const TAG_LEN: usize = 16;
+
+    pub(crate) fn seal(key: &[u8; KEY_LEN], nonce: &[u8; 24], text: &mut [u8]) -> [u8; TAG_LEN] {
+        Cipher::new(key).seal(nonce, text)
+    }
+
+    pub(crate) fn open(
+        key: &[u8; KEY_LEN],
+        nonce: &[u8; 24],
+        tag: &[u8; TAG_LEN],
+        text: &mut [u8],
+    ) -> bool {
+        Cipher::new(key).open(nonce, tag, text)
+    }
+
+    /// A key for nonces that share a 16-byte prefix.
+    pub(crate) struct Prefixed(Cipher, [u8; 16]);
+
+    impl Prefixed {
+        pub fn new(key: &[u8; KEY_LEN], prefix: &[u8; 16]) -> Prefixed {
+            Prefixed(Cipher::new(key), *prefix)
+        }
+
+        fn nonce(&self, tail: &[u8; 8]) -> [u8; 24] {
+            let mut n = [0u8; 24];
+            n[..16].copy_from_slice(&self.1);
+            n[16..].copy_from_slice(tail);
+            n
+        }
+
+        pub fn seal(&self, tail: &[u8; 8], text: &mut [u8]) -> [u8; TAG_LEN] {
+            self.0.seal(&self.nonce(tail), text)
+        }
+
+        pub fn open(&self, tail: &[u8; 8], tag: &[u8; TAG_LEN], text: &mut [u8]) -> bool {
+            self.0.open(&self.nonce(tail), tag, text)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_secretbox_stand_in_agrees_with_itself_with_and_without_a_prefixed_key() {
+        let (key, nonce) = ([3u8; KEY_LEN], [5u8; 24]);
+        let mut text = b"sealed".to_vec();
+        let tag = secretbox::seal(&key, &nonce, &mut text);
+        let prefixed = secretbox::Prefixed::new(&key, nonce[..16].try_into().unwrap());
+        let tail: [u8; 8] = nonce[16..].try_into().unwrap();
+        let mut again = b"sealed".to_vec();
+        assert_eq!(prefixed.seal(&tail, &mut again), tag);
+        assert_eq!(again, text);
+        assert!(prefixed.open(&tail, &tag, &mut again));
+        assert!(secretbox::open(&key, &nonce, &tag, &mut text));
+        assert_eq!((&text[..], &again[..]), (&b"sealed"[..], &b"sealed"[..]));
+        assert_eq!(secretbox::TAG_LEN, tag.len());
+    }
 
     #[test]
     fn agreement_commutes_and_low_order_keys_give_the_zero_secret() {
