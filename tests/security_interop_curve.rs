@@ -81,16 +81,22 @@ mod ferrozmq_server {
         (pull, events, at)
     }
 
+    /// A bound CURVE REP with the server's keys.
+    fn rep_server(ctx: &Context, t: Transport, keys: &CurveKeyPair) -> Rep {
+        let rep = Rep::new(ctx).unwrap();
+        rep.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+        rep.set_curve_server(true).unwrap();
+        rep.set_curve_secret_key(keys.secret.clone()).unwrap();
+        rep.bind(&bind_at(t)).unwrap();
+        rep
+    }
+
     over_tcp_and_ipc! {
         /// Keys cross both ways: the server's made by ferrozmq, the client's by libzmq.
         fn curve_client_gets_in_without_a_zap_handler_and_the_reply_comes_back(t: Transport) {
             let ctx = Context::new();
             let server = ferrozmq_keys();
-            let rep = Rep::new(&ctx).unwrap();
-            rep.set_rcvtimeo(Some(TIMEOUT)).unwrap();
-            rep.set_curve_server(true).unwrap();
-            rep.set_curve_secret_key(server.secret.clone()).unwrap();
-            rep.bind(&bind_at(t)).unwrap();
+            let rep = rep_server(&ctx, t, &server);
             let mut words = curve_client(&libzmq_keys(), &server.public);
             words.push("send=hello".into());
             let peer = Peer::client("REQ", &rep.last_endpoint().unwrap(), &words);
@@ -184,11 +190,7 @@ mod ferrozmq_server {
         fn long_frames_cross_sealed_both_ways(t: Transport) {
             let ctx = Context::new();
             let server = ferrozmq_keys();
-            let rep = Rep::new(&ctx).unwrap();
-            rep.set_rcvtimeo(Some(TIMEOUT)).unwrap();
-            rep.set_curve_server(true).unwrap();
-            rep.set_curve_secret_key(server.secret.clone()).unwrap();
-            rep.bind(&bind_at(t)).unwrap();
+            let rep = rep_server(&ctx, t, &server);
             let mut words = curve_client(&libzmq_keys(), &server.public);
             words.extend(["send=0123456789".into(), "repeat=10000".into()]);
             let peer = Peer::client("REQ", &rep.last_endpoint().unwrap(), &words);

@@ -42,12 +42,7 @@ impl Codec<bool> for CurveServer {
         Flag::encode(value)
     }
     fn after_set(value: &bool, socket: &mut Options) {
-        socket.mechanism = if *value {
-            SecurityMechanism::Curve
-        } else {
-            SecurityMechanism::Null
-        };
-        socket.plain_server = false;
+        super::security::server_switch(*value, SecurityMechanism::Curve, socket);
     }
 }
 

@@ -55,14 +55,20 @@ impl Codec<bool> for PlainServer {
         Flag::encode(value)
     }
     fn after_set(value: &bool, socket: &mut Options) {
-        socket.mechanism = if *value {
-            SecurityMechanism::Plain
-        } else {
-            SecurityMechanism::Null
-        };
-        socket.plain_server = *value;
-        socket.curve_server = false;
+        server_switch(*value, SecurityMechanism::Plain, socket);
     }
+}
+
+/// PLAIN_SERVER and CURVE_SERVER: on makes this side `mechanism`'s server, off goes back to
+/// NULL; either way the other mechanism's server switch is off (libzmq shares one).
+pub(crate) fn server_switch(on: bool, mechanism: SecurityMechanism, socket: &mut Options) {
+    socket.mechanism = if on {
+        mechanism
+    } else {
+        SecurityMechanism::Null
+    };
+    socket.plain_server = on && mechanism == SecurityMechanism::Plain;
+    socket.curve_server = on && mechanism == SecurityMechanism::Curve;
 }
 
 /// PLAIN_USERNAME, PLAIN_PASSWORD: 1 to 255 bytes make this side a PLAIN client; NULL
