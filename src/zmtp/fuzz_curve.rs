@@ -6,7 +6,7 @@
 use bytes::Bytes;
 
 use super::engine::{Engine, EngineConfig, Event};
-use super::fuzz_security::zap_answer;
+use super::fuzz_security::{after_input, zap_answer};
 use super::greeting;
 use super::mechanism::Security;
 use super::mechanism::curve::{CurveConfig, MECHANISM};
@@ -92,12 +92,7 @@ fn raw(choice: u8, data: &[u8]) {
         for piece in data.chunks(1 + usize::from(choice >> 2)) {
             engine.handle_input(piece);
             drain(&mut engine, choice % 4, data, &mut seen);
-            let written = engine.outbuf().len();
-            engine.outbuf().advance(written);
-            if engine.is_ready() {
-                engine.send(&Message::single(Bytes::copy_from_slice(piece)));
-            }
-            if engine.is_closed() {
+            if after_input(&mut engine, piece) {
                 break;
             }
         }

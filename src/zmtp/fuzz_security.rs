@@ -47,12 +47,7 @@ pub fn fuzz_plain(data: &[u8]) {
                     Ok(None) | Err(_) => break,
                 }
             }
-            let written = engine.outbuf().len();
-            engine.outbuf().advance(written);
-            if engine.is_ready() {
-                engine.send(&Message::single(Bytes::copy_from_slice(piece)));
-            }
-            if engine.is_closed() {
+            if after_input(&mut engine, piece) {
                 break;
             }
         }
@@ -74,6 +69,17 @@ pub(super) fn zap_answer(choice: u8, data: &[u8]) -> Option<Message> {
 }
 
 /// Splits `data` into frames, each a length byte and that many bytes.
+/// Between two pieces of a peer's input: drops what the engine wrote, sends the piece as a
+/// message once the handshake is done; whether the engine has closed.
+pub(super) fn after_input(engine: &mut Engine, piece: &[u8]) -> bool {
+    let written = engine.outbuf().len();
+    engine.outbuf().advance(written);
+    if engine.is_ready() {
+        engine.send(&Message::single(Bytes::copy_from_slice(piece)));
+    }
+    engine.is_closed()
+}
+
 fn message_from(data: &[u8]) -> Message {
     let mut frames = Vec::new();
     let mut rest = data;

@@ -124,7 +124,14 @@ impl Connection {
         self.attempt = 0;
         self.handshaken = true;
         self.emit(|endpoint| MonitorEvent::HandshakeSucceeded { endpoint });
-        let address = self.stream.as_ref().and_then(|s| s.peer_ip());
+        // The address the engine was made with (and its ZAP request named), not a second
+        // getpeername/SO_PEERCRED call.
+        let address = match &self.engine {
+            Some(engine) if !engine.config().peer_address.is_empty() => {
+                Some(String::from_utf8_lossy(&engine.config().peer_address).into_owned())
+            }
+            _ => self.stream.as_ref().and_then(|s| s.peer_ip()),
+        };
         let fd = self.stream.as_ref().map(|s| s.fd());
         let meta = Some(Arc::new(PeerMeta::new(&peer.properties, address, fd)));
         let event = match &self.pipe {

@@ -221,9 +221,14 @@ pub fn check_peer_mechanism(
 
 /// The ERROR command body carrying `reason` (name length, name, reason length, reason).
 pub fn error_body(reason: &[u8]) -> Vec<u8> {
+    error_body_named(b"\x05ERROR", reason)
+}
+
+/// An ERROR body under the name prefix `name` (libzmq 4.3's PLAIN spells it otherwise).
+pub fn error_body_named(name: &[u8], reason: &[u8]) -> Vec<u8> {
     let reason = reason.get(..255).unwrap_or(reason);
-    let mut body = Vec::with_capacity(7 + reason.len());
-    body.extend_from_slice(b"\x05ERROR");
+    let mut body = Vec::with_capacity(name.len() + 1 + reason.len());
+    body.extend_from_slice(name);
     body.push(reason.len() as u8);
     body.extend_from_slice(reason);
     body
@@ -236,6 +241,22 @@ pub fn peer_error(reason: String) -> ProtocolError {
         [d @ b'3'..=b'5', b'0', b'0'] => ProtocolError::AuthFailed(u16::from(d - b'0') * 100),
         _ => ProtocolError::PeerError(reason),
     }
+}
+
+/// The frames a mechanism queued in `out`, in order, as (COMMAND flag, body); for tests.
+#[cfg(test)]
+pub(crate) fn queued_frames(out: &mut OutBuf) -> Vec<(bool, Bytes)> {
+    let wire = out.to_vec();
+    out.advance(wire.len());
+    let mut frames = Vec::new();
+    let mut rest = &wire[..];
+    while !rest.is_empty() {
+        let h = super::frame::decode_header(rest).unwrap().unwrap();
+        let end = h.header_len + h.body_len as usize;
+        frames.push((h.command, Bytes::copy_from_slice(&rest[h.header_len..end])));
+        rest = &rest[end..];
+    }
+    frames
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use super::properties;
-use super::{HandshakeConfig, Mechanism, Step, error_body, peer_error};
+use super::{HandshakeConfig, Mechanism, Step, error_body_named, peer_error};
 use crate::zmtp::ProtocolError;
 use crate::zmtp::engine::PeerInfo;
 use crate::zmtp::zap::{ZapReply, ZapRequest};
@@ -249,9 +249,10 @@ impl Mechanism for PlainServer {
         let reply = reply.ok_or(ProtocolError::ZapUnavailable)?;
         if !reply.accepted() {
             if reply.status != 300 {
-                let mut body = error_body(reply.status.to_string().as_bytes());
-                body.splice(..ERROR.len(), LIBZMQ_ERROR.iter().copied());
-                step.send(&body);
+                step.send(&error_body_named(
+                    LIBZMQ_ERROR,
+                    reply.status.to_string().as_bytes(),
+                ));
             }
             return Err(ProtocolError::AuthFailed(reply.status));
         }

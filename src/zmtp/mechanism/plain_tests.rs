@@ -1,7 +1,6 @@
 use super::*;
 use crate::message::Message;
 use crate::socket_type::SocketType;
-use crate::zmtp::frame::decode_header;
 use crate::zmtp::outbuf::OutBuf;
 
 fn config(socket_type: SocketType) -> HandshakeConfig {
@@ -16,18 +15,9 @@ fn config(socket_type: SocketType) -> HandshakeConfig {
 
 /// The command bodies queued in `out`, in order.
 fn commands(out: &mut OutBuf) -> Vec<Bytes> {
-    let wire = out.to_vec();
-    out.advance(wire.len());
-    let mut bodies = Vec::new();
-    let mut rest = &wire[..];
-    while !rest.is_empty() {
-        let h = decode_header(rest).unwrap().unwrap();
-        assert!(h.command);
-        let end = h.header_len + h.body_len as usize;
-        bodies.push(Bytes::copy_from_slice(&rest[h.header_len..end]));
-        rest = &rest[end..];
-    }
-    bodies
+    let frames = super::super::queued_frames(out);
+    assert!(frames.iter().all(|(command, _)| *command));
+    frames.into_iter().map(|(_, body)| body).collect()
 }
 
 fn zap_reply(status: &'static [u8], user: &'static [u8]) -> ZapReply {

@@ -7,7 +7,6 @@ use crate::curve::CurveKeyPair;
 use crate::message::Message;
 use crate::socket_type::SocketType;
 use crate::zmtp::engine::PeerInfo;
-use crate::zmtp::frame::decode_header;
 use crate::zmtp::mechanism::{HandshakeConfig, Mechanism, Step};
 use crate::zmtp::zap::ZapReply;
 
@@ -31,17 +30,10 @@ fn config(socket_type: SocketType) -> HandshakeConfig {
 
 /// The command bodies queued in `out`, in order.
 fn commands(out: &mut OutBuf) -> Vec<Bytes> {
-    let wire = out.to_vec();
-    out.advance(wire.len());
-    let mut bodies = Vec::new();
-    let mut rest = &wire[..];
-    while !rest.is_empty() {
-        let h = decode_header(rest).unwrap().unwrap();
-        let end = h.header_len + h.body_len as usize;
-        bodies.push(Bytes::copy_from_slice(&rest[h.header_len..end]));
-        rest = &rest[end..];
-    }
-    bodies
+    crate::zmtp::mechanism::queued_frames(out)
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect()
 }
 
 fn one(out: &mut OutBuf) -> Bytes {
