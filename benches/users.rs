@@ -20,7 +20,8 @@
 //!
 //! Every cell is the median of `--rounds` runs (3 by default), the three paths alternating
 //! within a round. Options after `--`: `--quick` (a tenth of the messages), `--rounds N`,
-//! and section names `thr`, `lat` to run only those.
+//! `--sizes 1,128`, `--transports tcp,ipc`, and section names `thr`, `lat` to run only
+//! those.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -61,6 +62,8 @@ struct Sample {
 
 struct Bench {
     programs: programs::Programs,
+    sizes: Vec<usize>,
+    transports: Vec<&'static str>,
     quick: bool,
     rounds: usize,
     run_id: usize,
@@ -88,8 +91,24 @@ fn main() {
         .filter(|a| ["thr", "lat"].contains(a))
         .collect();
     let wants = |s: &str| sections.is_empty() || sections.contains(&s);
+    let list = |flag: &str| -> Option<Vec<String>> {
+        let i = args.iter().position(|a| a == flag)?;
+        Some(args.get(i + 1)?.split(',').map(str::to_string).collect())
+    };
+    let sizes = list("--sizes").map_or(SIZES.to_vec(), |v| {
+        v.iter().map(|s| s.parse().expect("a size")).collect()
+    });
+    let transports = list("--transports").map_or(TRANSPORTS.to_vec(), |v| {
+        TRANSPORTS
+            .iter()
+            .copied()
+            .filter(|t| v.iter().any(|x| x == t))
+            .collect()
+    });
     let mut bench = Bench {
         programs: programs::build(),
+        sizes,
+        transports,
         quick,
         rounds,
         run_id: 0,
@@ -276,8 +295,8 @@ impl Bench {
             "", "size", "libzmq", "ns/msg", "fz C", "ns/msg", "C/lz", "fz Rust", "ns/msg", "R/lz"
         );
         let mut ratios = Vec::new();
-        for &transport in TRANSPORTS {
-            for &size in SIZES {
+        for transport in self.transports.clone() {
+            for size in self.sizes.clone() {
                 let count = self.count(size);
                 let [lz, c, rust] = self.cell("thr", transport, size, count);
                 println!(
@@ -298,7 +317,7 @@ impl Bench {
         println!("| PUSH -> PULL, ratio to libzmq | 1 B | 128 B | 1 KiB | 10 KiB | 64 KiB |");
         println!("|---|---|---|---|---|---|");
         for (label, rust) in [("Rust API", true), ("C ABI", false)] {
-            for &transport in TRANSPORTS {
+            for &transport in &self.transports {
                 let cells: Vec<String> = ratios
                     .iter()
                     .filter(|r| r.0 == transport)
@@ -320,7 +339,7 @@ impl Bench {
             "{:<8} | {:>15} | {:>15} {:>5} | {:>15} {:>5}",
             "", "libzmq", "fz C", "C/lz", "fz Rust", "R/lz"
         );
-        for &transport in TRANSPORTS {
+        for transport in self.transports.clone() {
             let [lz, c, rust] = self.cell("lat", transport, 1, count);
             // libzmq's inproc_lat prints the average only: compare averages there.
             let averages = lz.p50.is_nan();

@@ -35,6 +35,7 @@ mod endpoint;
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod frame_arena;
 mod io;
 pub mod message;
 mod monitor;

@@ -113,14 +113,14 @@ pub(crate) fn check(m: *const zmq_msg_t) -> Result<(), c_int> {
 }
 
 /// Writes a live message over `m`, without dropping what was there.
-fn store(m: *mut zmq_msg_t, content: Content) {
+pub(crate) fn store(m: *mut zmq_msg_t, content: Content) {
     let repr = MsgRepr { tag: LIVE, content };
     // SAFETY: callers checked `m` non-NULL; it points to 64 writable bytes of C memory.
     unsafe { ptr::write_unaligned(m.cast::<MsgRepr>(), repr) };
 }
 
 /// Takes a live message's content out, leaving `m` closed.
-fn take(m: *mut zmq_msg_t) -> Result<Content, c_int> {
+pub(crate) fn take(m: *mut zmq_msg_t) -> Result<Content, c_int> {
     peek(m)?;
     // SAFETY: live (checked), so the slot holds a valid MsgRepr that we now own; the tag is
     // overwritten at once so it is never read as live again.
@@ -152,11 +152,6 @@ pub(crate) fn replace(m: *mut zmq_msg_t, content: Content) {
     store(m, content);
 }
 
-/// Empties a live message after a send, as libzmq nullifies it.
-pub(crate) fn reset(m: *mut zmq_msg_t) {
-    replace(m, Content::default());
-}
-
 /// Makes `m` an empty message.
 #[unsafe(export_name = "ferrozmq_zmq_msg_init")]
 pub extern "C" fn zmq_msg_init(m: *mut zmq_msg_t) -> c_int {
@@ -176,10 +171,8 @@ pub extern "C" fn zmq_msg_init_size(m: *mut zmq_msg_t, size: usize) -> c_int {
         if m.is_null() {
             return Err(libc::EFAULT);
         }
-        let mut v = Vec::new();
-        v.try_reserve_exact(size).map_err(|_| libc::ENOMEM)?;
-        v.resize(size, 0u8);
-        store(m, Content::frame(Bytes::from(v)));
+        let data = crate::frame_arena::zeroed(size).ok_or(libc::ENOMEM)?;
+        store(m, Content::frame(data));
         Ok(0)
     })
 }

@@ -26,50 +26,88 @@ pub(crate) fn size_int(n: usize) -> c_int {
 
 /// Sends one frame by libzmq's rules; returns its size.
 pub(crate) fn send_frame(s: *mut c_void, frame: Bytes, flags: c_int) -> Result<usize, c_int> {
-    let sock = lookup(s)?;
-    let mut st = sock.lock()?;
+    send_frame_or_return(s, frame, flags).map_err(|(e, _)| e)
+}
+
+/// As [`send_frame`], giving the frame back when it was not taken, so zmq_msg_send can
+/// move a message's content out instead of sharing it (sharing promotes a fresh buffer to
+/// a reference-counted one: an allocation per message) and still leave a message that
+/// failed to go intact, as libzmq does.
+pub(crate) fn send_frame_or_return(
+    s: *mut c_void,
+    frame: Bytes,
+    flags: c_int,
+) -> Result<usize, (c_int, Option<Bytes>)> {
+    let sock = match lookup(s) {
+        Ok(sock) => sock,
+        Err(e) => return Err((e, Some(frame))),
+    };
+    let mut st = match sock.lock() {
+        Ok(st) => st,
+        Err(e) => return Err((e, Some(frame))),
+    };
+    let mut frame = Some(frame);
+    let r = send_locked(&sock, &mut st, &mut frame, flags);
+    r.map_err(|e| (e, frame))
+}
+
+/// The body of [`send_frame_or_return`]; `frame` is left in place on the errors that did
+/// not take it.
+fn send_locked(
+    sock: &FfiSocket,
+    st: &mut SockState,
+    frame: &mut Option<Bytes>,
+    flags: c_int,
+) -> Result<usize, c_int> {
     if !can_send(sock.kind) {
         return Err(libc::ENOTSUP);
     }
     st.core.check_open().map_err(|e| e.errno())?;
-    let len = frame.len();
+    let Some(first) = frame.as_ref() else {
+        return Err(libc::EFAULT);
+    };
+    let len = first.len();
     let completes = st
         .core
         .frames_per_message()
         .is_some_and(|n| st.outgoing.len() + 1 >= n);
     if flags & ZMQ_SNDMORE != 0 && !completes {
         if st.outgoing.is_empty() {
-            st.core.may_start(&frame).map_err(|e| e.errno())?;
+            st.core.may_start(first).map_err(|e| e.errno())?;
             // libzmq decides at the first frame whether the message fits: it waits (or
             // refuses with EAGAIN) here, so the frames that follow always go through.
             let timeout = st.core.options.sndtimeo;
             let nonblocking = flags & ZMQ_DONTWAIT != 0;
-            sock.block(&mut st, nonblocking, timeout, |st| {
-                Ok(st.core.can_queue(&frame).then_some(()))
+            sock.block(st, nonblocking, timeout, |st| {
+                Ok(st.core.can_queue(first).then_some(()))
             })?;
         }
-        st.outgoing.push_back(frame);
+        if let Some(f) = frame.take() {
+            st.outgoing.push_back(f);
+        }
         return Ok(len);
     }
     // Frames already taken mean the first one found room; see below.
     let started = !st.outgoing.is_empty();
     let mut msg = std::mem::take(&mut st.outgoing);
-    msg.push_back(frame);
-    match send_whole(&sock, &mut st, msg, flags & ZMQ_DONTWAIT != 0) {
+    if let Some(f) = frame.take() {
+        msg.push_back(f);
+    }
+    match send_whole(sock, st, msg, flags & ZMQ_DONTWAIT != 0) {
         Ok(()) => Ok(len),
         // The message fitted when its first frame was taken, so only its peer going away
         // since can stop it now: libzmq drops the rest of such a message and reports
         // success, rather than failing a message whose first frames it took.
         Err((libc::EAGAIN, _)) if started => Ok(len),
         Err((e, unsent)) => {
-            // An interrupted send keeps the message's earlier frames, so sending the last
-            // frame again completes it.
-            if e == libc::EINTR
-                && let Some(m) = unsent
-            {
+            if let Some(m) = unsent {
                 let mut frames = m.into_frames();
-                frames.pop();
-                st.outgoing = frames.into_iter().collect();
+                *frame = frames.pop();
+                // An interrupted send keeps the message's earlier frames, so sending the
+                // last frame again completes it.
+                if e == libc::EINTR {
+                    st.outgoing = frames.into_iter().collect();
+                }
             }
             Err(e)
         }
@@ -99,7 +137,11 @@ pub(crate) fn send_whole(
                 slot = Some(message);
                 Ok(None)
             }
-            Err(e) => Err(e.error.errno()),
+            Err(e) => {
+                let errno = e.error.errno();
+                slot = Some(e.message);
+                Err(errno)
+            }
         }
     });
     r.map_err(|e| (e, slot))
@@ -115,7 +157,7 @@ fn copy_buf(buf: *const c_void, len: usize) -> Result<Bytes, c_int> {
     }
     // SAFETY: C passes `len` readable bytes at `buf` (zmq_send's contract).
     let s = unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) };
-    Ok(Bytes::copy_from_slice(s))
+    Ok(crate::frame_arena::copy(s))
 }
 
 /// Sends `len` bytes from `buf` as one frame; returns `len`.
@@ -165,9 +207,18 @@ pub extern "C" fn zmq_send_const(
 #[unsafe(export_name = "ferrozmq_zmq_msg_send")]
 pub extern "C" fn zmq_msg_send(m: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     guard(-1, || {
-        let n = send_frame(s, msg::content(m)?.data, flags)?;
-        msg::reset(m);
-        Ok(size_int(n))
+        let mut content = msg::take(m)?;
+        match send_frame_or_return(s, std::mem::take(&mut content.data), flags) {
+            Ok(n) => {
+                msg::store(m, msg::Content::default());
+                Ok(size_int(n))
+            }
+            Err((e, data)) => {
+                content.data = data.unwrap_or_default();
+                msg::store(m, content);
+                Err(e)
+            }
+        }
     })
 }
 

@@ -1,7 +1,6 @@
 //! The I/O thread's loop: poll, dispatch readiness to listeners and connections, run
 //! commands from sockets, fire deadlines.
 
-use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -15,6 +14,7 @@ use super::connection::{Connection, Cx, Verdict};
 use super::timers::Timers;
 use super::{Command, IoHandle, IoHandleInner, SocketLink, WAKER_TOKEN};
 use crate::monitor::MonitorEvent;
+use crate::routing::ids::IdMap;
 use crate::sys::thread::Scheduling;
 use crate::transport::Listener;
 
@@ -50,8 +50,8 @@ pub(crate) fn spawn(
         poll,
         commands: rx,
         handle: handle.clone(),
-        listeners: HashMap::new(),
-        conns: HashMap::new(),
+        listeners: IdMap::default(),
+        conns: IdMap::default(),
         timers: Timers::default(),
         shutting_down: false,
         scratch: vec![0; super::connection::MAX_READ].into_boxed_slice(),
@@ -76,8 +76,8 @@ struct IoThread {
     poll: Poll,
     commands: Receiver<Command>,
     handle: IoHandle,
-    listeners: HashMap<usize, ListenerEntry>,
-    conns: HashMap<usize, Connection>,
+    listeners: IdMap<usize, ListenerEntry>,
+    conns: IdMap<usize, Connection>,
     timers: Timers,
     shutting_down: bool,
     /// Read buffer shared by this thread's connections (one is serviced at a time).
@@ -90,6 +90,14 @@ impl IoThread {
     fn run(mut self) {
         let mut events = Events::with_capacity(1024);
         let mut busy_until = Instant::now();
+        // Polling instead of sleeping pays only on a core of our own: a thread confined to
+        // one CPU (`taskset -c 1`, THREAD_AFFINITY_CPU_ADD) shares it with the sockets'
+        // threads, and every poll would be taken from them.
+        let busy_poll = if crate::sys::thread::affinity().len() > 1 {
+            BUSY_POLL
+        } else {
+            Duration::ZERO
+        };
         loop {
             let now = Instant::now();
             let mut timeout = self.timers.timeout(now);
@@ -105,8 +113,8 @@ impl IoThread {
                 // A broken poll instance cannot recover; the sockets see their pipes close.
                 break;
             }
-            if !events.is_empty() {
-                busy_until = Instant::now() + BUSY_POLL;
+            if !events.is_empty() && !busy_poll.is_zero() {
+                busy_until = Instant::now() + busy_poll;
             }
             for ev in events.iter() {
                 let token = ev.token().0;

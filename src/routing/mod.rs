@@ -4,6 +4,7 @@
 pub mod cursor;
 pub mod fq;
 mod fuzz;
+pub(crate) mod ids;
 pub mod lb;
 pub mod trie;
 

@@ -2,7 +2,6 @@
 //! blocking with timeouts, options, close. What each socket type does with messages lives
 //! in `pattern`, one module per type; the core never asks which type it is.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +17,7 @@ use crate::io::{Command, EventSender, PeerMeta, SocketEvent, SocketLink, SocketS
 use crate::message::Message;
 use crate::options::Options;
 use crate::pipe::PipeEnd;
+use crate::routing::ids::IdMap;
 use crate::signal::Signal;
 use crate::socket_type::SocketType;
 use crate::transport::inproc::{self, InprocPeer};
@@ -45,7 +45,7 @@ pub struct SocketCore {
     /// A message taken early to answer a readiness query; the next receive returns it.
     pub(super) lookahead: Option<Message>,
     /// Handshake metadata of peers, by pipe id (message properties for the C ABI).
-    pub(super) peer_meta: HashMap<u64, Arc<PeerMeta>>,
+    pub(super) peer_meta: IdMap<u64, Arc<PeerMeta>>,
     /// The handle last attached to a received message (see `last_properties`).
     pub(super) last_properties: Option<crate::message::Properties>,
 }
@@ -72,7 +72,7 @@ impl SocketCore {
             pattern: pattern::for_type(kind),
             endpoints: Endpoints::default(),
             lookahead: None,
-            peer_meta: HashMap::new(),
+            peer_meta: IdMap::default(),
             last_properties: None,
         })
     }

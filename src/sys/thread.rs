@@ -80,27 +80,30 @@ fn set_affinity(cpus: &[usize]) {
         unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
 }
 
+/// The CPUs the calling thread may run on.
+pub(crate) fn affinity() -> Vec<usize> {
+    let mut set = MaybeUninit::<libc::cpu_set_t>::zeroed();
+    // SAFETY: pid 0 is the calling thread; `set` is a live cpu_set_t of the size passed,
+    // which the kernel fills.
+    let rc = unsafe {
+        libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set.as_mut_ptr())
+    };
+    if rc != 0 {
+        return Vec::new();
+    }
+    // SAFETY: zeroed, then filled by the kernel.
+    let set = unsafe { set.assume_init() };
+    (0..CPU_SET_BITS)
+        .filter(|&c| {
+            // SAFETY: every index is inside the set.
+            unsafe { libc::CPU_ISSET(c, &set) }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The calling thread's CPUs.
-    fn affinity() -> Vec<usize> {
-        let mut set = MaybeUninit::<libc::cpu_set_t>::zeroed();
-        // SAFETY: as in set_affinity; the kernel fills the set.
-        let rc = unsafe {
-            libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set.as_mut_ptr())
-        };
-        assert_eq!(rc, 0);
-        // SAFETY: zeroed, then filled by the kernel.
-        let set = unsafe { set.assume_init() };
-        (0..CPU_SET_BITS)
-            .filter(|&c| {
-                // SAFETY: every index is inside the set.
-                unsafe { libc::CPU_ISSET(c, &set) }
-            })
-            .collect()
-    }
 
     /// The calling thread's policy and static priority.
     fn policy() -> (i32, i32) {
