@@ -16,8 +16,10 @@
 //! holds on to one small message pins at most `CHUNK` bytes with it.
 
 use std::cell::RefCell;
+use std::sync::LazyLock;
 
 use bytes::{Bytes, BytesMut};
+use crossbeam_queue::ArrayQueue;
 
 /// Frames up to this size come from the arena (libzmq keeps frames up to 33 bytes inside
 /// the message itself; a few hundred bytes still gain from skipping the allocator).
@@ -55,19 +57,81 @@ pub(crate) fn copy(src: &[u8]) -> Bytes {
     }
 }
 
-/// A zeroed frame of `len` bytes, for the caller to fill in place (zmq_msg_init_size); `None`
-/// when memory for a large one cannot be had.
-pub(crate) fn zeroed(len: usize) -> Option<Bytes> {
+/// A frame of `len` bytes for the caller to fill in place (zmq_msg_init_size): small ones
+/// zeroed, from the arena; large ones a recycled buffer (see [`recycled`]) or a zeroed block
+/// of their own. `None` when memory for a large one cannot be had.
+pub(crate) fn for_filling(len: usize) -> Option<Bytes> {
     if len == 0 {
         return Some(Bytes::new());
     }
     if len <= MAX_FRAME {
         return Some(carve(len, |a| a.resize(a.len() + len, 0)));
     }
+    if let Some(frame) = recycled(len) {
+        return Some(frame);
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(len).ok()?;
     v.resize(len, 0u8);
     Some(Bytes::from(v))
+}
+
+// Large frames for C: libzmq's zmq_msg_init_size hands out malloc's memory as it is, and
+// its perf programs send it untouched. Zeroing 64 KiB per message cost more than the rest
+// of an inproc send (a memset, and the page faults of memory the allocator had given back
+// to the kernel when the receiver freed the last one). A buffer that carried an earlier
+// message is initialised memory, so reusing it costs neither and needs no unsafe code; its
+// stale bytes are what libzmq's "content undefined" allows (malloc's garbage is as stale).
+
+/// The smallest buffer class, and how many classes (8 KiB to 1 MiB, powers of two).
+const POOL_MIN: usize = 8 * 1024;
+const POOL_CLASSES: usize = 8;
+/// Bytes each class may keep idle, and the most buffers it keeps.
+const POOL_BYTES: usize = 4 << 20;
+const POOL_MAX_BUFFERS: usize = 64;
+
+static POOLS: LazyLock<[ArrayQueue<Vec<u8>>; POOL_CLASSES]> = LazyLock::new(|| {
+    std::array::from_fn(|class| {
+        ArrayQueue::new((POOL_BYTES / (POOL_MIN << class)).clamp(1, POOL_MAX_BUFFERS))
+    })
+});
+
+/// The class whose buffers hold `len` bytes, if such frames are pooled.
+fn class_of(len: usize) -> Option<usize> {
+    if !(POOL_MIN..=POOL_MIN << (POOL_CLASSES - 1)).contains(&len) {
+        return None;
+    }
+    Some((len.next_power_of_two() / POOL_MIN).trailing_zeros() as usize)
+}
+
+/// A pooled buffer lent to a frame; it goes back to its pool when the frame (and every
+/// clone of it) is dropped, or to the allocator when the pool is full.
+struct Lent {
+    buf: Vec<u8>,
+    len: usize,
+    class: usize,
+}
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        let _full = POOLS[self.class].push(std::mem::take(&mut self.buf));
+    }
+}
+
+/// A frame of `len` bytes over a pooled buffer, holding whatever an earlier frame left
+/// there (or zeros, for a new buffer); `None` for sizes that are not pooled.
+pub(crate) fn recycled(len: usize) -> Option<Bytes> {
+    let class = class_of(len)?;
+    let buf = POOLS[class]
+        .pop()
+        .unwrap_or_else(|| vec![0u8; POOL_MIN << class]);
+    Some(Bytes::from_owner(Lent { buf, len, class }))
 }
 
 #[cfg(test)]
@@ -94,12 +158,41 @@ mod tests {
     }
 
     #[test]
-    fn zeroed_frames_are_zero_and_large_ones_are_their_own_block() {
-        assert!(zeroed(7).unwrap().iter().all(|&b| b == 0));
-        let big = zeroed(MAX_FRAME + 1).unwrap();
-        assert_eq!(big.len(), MAX_FRAME + 1);
-        assert!(big.iter().all(|&b| b == 0));
-        assert!(zeroed(0).unwrap().is_empty() && copy(b"").is_empty());
+    fn frames_to_fill_are_zeroed_when_small_or_new() {
+        assert!(for_filling(7).unwrap().iter().all(|&b| b == 0));
+        let mid = for_filling(MAX_FRAME + 1).unwrap();
+        assert_eq!(mid.len(), MAX_FRAME + 1);
+        assert!(mid.iter().all(|&b| b == 0));
+        assert!(for_filling(0).unwrap().is_empty() && copy(b"").is_empty());
+        // Above the largest class: a block of its own.
+        let huge = POOL_MIN << POOL_CLASSES;
+        assert_eq!(for_filling(huge).unwrap().len(), huge);
+    }
+
+    #[test]
+    fn a_large_frame_buffer_is_reused_once_every_clone_is_dropped() {
+        // A size no other test uses, so the class's pool is this test's.
+        let len = (POOL_MIN << 6) + 3;
+        let first = recycled(len).unwrap();
+        let clone = first.clone();
+        let addr = first.as_ptr();
+        drop(first);
+        let other = recycled(len).unwrap();
+        assert_ne!(other.as_ptr(), addr, "still lent to the clone");
+        drop(clone);
+        let again = recycled(len).unwrap();
+        assert_eq!((again.as_ptr(), again.len()), (addr, len));
+        drop(other);
+    }
+
+    #[test]
+    fn buffer_classes_cover_8_kib_to_1_mib_by_powers_of_two() {
+        assert_eq!(class_of(POOL_MIN - 1), None);
+        assert_eq!(class_of(POOL_MIN), Some(0));
+        assert_eq!(class_of(POOL_MIN + 1), Some(1));
+        assert_eq!(class_of(64 << 10), Some(3));
+        assert_eq!(class_of(1 << 20), Some(7));
+        assert_eq!(class_of((1 << 20) + 1), None);
     }
 
     #[test]

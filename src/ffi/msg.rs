@@ -164,14 +164,16 @@ pub extern "C" fn zmq_msg_init(m: *mut zmq_msg_t) -> c_int {
     })
 }
 
-/// Makes `m` a message of `size` bytes (zeroed) for the caller to fill.
+/// Makes `m` a message of `size` bytes for the caller to fill. As libzmq's, the content is
+/// undefined: zeros, or from 8 KiB up a recycled buffer's earlier bytes (never another
+/// process's, and never uninitialised memory).
 #[unsafe(export_name = "ferrozmq_zmq_msg_init_size")]
 pub extern "C" fn zmq_msg_init_size(m: *mut zmq_msg_t, size: usize) -> c_int {
     guard(-1, || {
         if m.is_null() {
             return Err(libc::EFAULT);
         }
-        let data = crate::frame_arena::zeroed(size).ok_or(libc::ENOMEM)?;
+        let data = crate::frame_arena::for_filling(size).ok_or(libc::ENOMEM)?;
         store(m, Content::frame(data));
         Ok(0)
     })
