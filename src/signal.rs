@@ -165,6 +165,7 @@ impl Signal {
     /// Sleeps until notified after `key` was taken, or until `deadline`. Returns false when
     /// the deadline passed first.
     pub fn wait(&self, key: WaitKey, deadline: Option<Instant>) -> bool {
+        let _blocked = Blocked::new();
         let me = std::thread::current();
         let id = me.id();
         self.sleepers().threads.push(me);
@@ -195,6 +196,34 @@ impl Signal {
 
     fn sleepers(&self) -> std::sync::MutexGuard<'_, Sleepers> {
         self.lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Threads of this process asleep in a blocking socket call (a receive, a send at the
+/// high-water mark, a poll). The I/O threads busy-poll only while some thread waits on
+/// them: then the CPU they spin on has nothing else to run, and the reply the waiter wants
+/// is picked up at once instead of after an idle core's wake-up. While every socket thread
+/// is busy, polling would take CPU from it.
+static BLOCKED: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether some thread is asleep in a blocking socket call.
+pub(crate) fn someone_blocked() -> bool {
+    BLOCKED.load(Ordering::Relaxed) > 0
+}
+
+/// Counts its thread as blocked in a socket call while alive.
+pub(crate) struct Blocked(());
+
+impl Blocked {
+    pub(crate) fn new() -> Blocked {
+        BLOCKED.fetch_add(1, Ordering::Relaxed);
+        Blocked(())
+    }
+}
+
+impl Drop for Blocked {
+    fn drop(&mut self) {
+        BLOCKED.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -113,6 +113,7 @@ fn poll_timeout(deadline: Option<Instant>) -> i32 {
 /// the descriptors' state.
 pub(crate) fn sleep_on(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> Result<Woke, i32> {
     let timeout = poll_timeout(deadline);
+    let _blocked = (timeout != 0).then(crate::signal::Blocked::new);
     // SAFETY: `fds` is a live, correctly sized array of pollfd for the duration of the call.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
     if n < 0 {

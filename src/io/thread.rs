@@ -90,22 +90,21 @@ impl IoThread {
     fn run(mut self) {
         let mut events = Events::with_capacity(1024);
         let mut busy_until = Instant::now();
-        // Polling instead of sleeping pays only on a core of our own: a thread confined to
-        // one CPU (`taskset -c 1`, THREAD_AFFINITY_CPU_ADD) shares it with the sockets'
-        // threads, and every poll would be taken from them.
-        let busy_poll = if crate::sys::thread::affinity().len() > 1 {
-            BUSY_POLL
-        } else {
-            Duration::ZERO
-        };
+        // Confined to one CPU (`taskset -c 1`, THREAD_AFFINITY_CPU_ADD), the thread shares
+        // it with the sockets' threads: it yields between polls, so one that has work runs.
+        let one_cpu = crate::sys::thread::affinity().len() == 1;
         loop {
             let now = Instant::now();
             let mut timeout = self.timers.timeout(now);
-            if now < busy_until {
-                // Busy-polling for a moment after activity: the reply to what just went out
-                // usually comes within tens of microseconds, and waking from epoll_wait on an
-                // idle core costs about as much again (20-40 us on this kind of VM).
+            if now < busy_until && crate::signal::someone_blocked() {
+                // Busy-polling for a moment after activity, while a thread waits for what
+                // the I/O brings: the reply to what just went out usually comes within tens
+                // of microseconds, and waking from epoll_wait on an idle core costs about as
+                // much again (20-40 us on this kind of VM).
                 timeout = Some(Duration::ZERO);
+                if one_cpu {
+                    std::thread::yield_now();
+                }
             }
             if let Err(e) = self.poll.poll(&mut events, timeout)
                 && e.kind() != io::ErrorKind::Interrupted
@@ -113,8 +112,8 @@ impl IoThread {
                 // A broken poll instance cannot recover; the sockets see their pipes close.
                 break;
             }
-            if !events.is_empty() && !busy_poll.is_zero() {
-                busy_until = Instant::now() + busy_poll;
+            if !events.is_empty() {
+                busy_until = Instant::now() + BUSY_POLL;
             }
             for ev in events.iter() {
                 let token = ev.token().0;
