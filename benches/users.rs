@@ -172,7 +172,7 @@ impl Bench {
         let mut cmd = Command::new("bash");
         // `times` prints the shell's and then its children's user and system time.
         cmd.arg("-c")
-            .arg(r#"timeout 60 taskset -c "$0" "$@"; rc=$?; times >&2; exit $rc"#)
+            .arg(r#"timeout 30 taskset -c "$0" "$@"; rc=$?; times >&2; exit $rc"#)
             .arg(cpus)
             .arg(program)
             .args(args)

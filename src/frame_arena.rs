@@ -17,9 +17,10 @@
 
 use std::cell::RefCell;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::{Bytes, BytesMut};
-use crossbeam_queue::ArrayQueue;
+use crossbeam_queue::SegQueue;
 
 /// Frames up to this size come from the arena (libzmq keeps frames up to 33 bytes inside
 /// the message itself; a few hundred bytes still gain from skipping the allocator).
@@ -86,15 +87,16 @@ pub(crate) fn for_filling(len: usize) -> Option<Bytes> {
 /// The smallest buffer class, and how many classes (8 KiB to 1 MiB, powers of two).
 const POOL_MIN: usize = 8 * 1024;
 const POOL_CLASSES: usize = 8;
-/// Bytes each class may keep idle, and the most buffers it keeps.
-const POOL_BYTES: usize = 4 << 20;
-const POOL_MAX_BUFFERS: usize = 64;
+/// Bytes all classes together may keep idle. A sender at its high-water mark resumes when
+/// half its queue has gone (libzmq's low-water mark): at the default HWM of 1000 that is
+/// 500 buffers returned in one burst, 32 MiB of 64 KiB messages, which the pool must hold
+/// for the next 500 sends to find them.
+const POOL_BYTES: usize = 32 << 20;
 
-static POOLS: LazyLock<[ArrayQueue<Vec<u8>>; POOL_CLASSES]> = LazyLock::new(|| {
-    std::array::from_fn(|class| {
-        ArrayQueue::new((POOL_BYTES / (POOL_MIN << class)).clamp(1, POOL_MAX_BUFFERS))
-    })
-});
+static POOLS: LazyLock<[SegQueue<Vec<u8>>; POOL_CLASSES]> =
+    LazyLock::new(|| std::array::from_fn(|_| SegQueue::new()));
+/// Bytes of capacity the pools hold.
+static POOLED: AtomicUsize = AtomicUsize::new(0);
 
 /// The class whose buffers hold `len` bytes, if such frames are pooled.
 fn class_of(len: usize) -> Option<usize> {
@@ -120,7 +122,12 @@ impl AsRef<[u8]> for Lent {
 
 impl Drop for Lent {
     fn drop(&mut self) {
-        let _full = POOLS[self.class].push(std::mem::take(&mut self.buf));
+        let cap = self.buf.capacity();
+        if POOLED.fetch_add(cap, Ordering::Relaxed) + cap > POOL_BYTES {
+            POOLED.fetch_sub(cap, Ordering::Relaxed);
+            return;
+        }
+        POOLS[self.class].push(std::mem::take(&mut self.buf));
     }
 }
 
@@ -128,9 +135,13 @@ impl Drop for Lent {
 /// there (or zeros, for a new buffer); `None` for sizes that are not pooled.
 pub(crate) fn recycled(len: usize) -> Option<Bytes> {
     let class = class_of(len)?;
-    let buf = POOLS[class]
-        .pop()
-        .unwrap_or_else(|| vec![0u8; POOL_MIN << class]);
+    let buf = match POOLS[class].pop() {
+        Some(buf) => {
+            POOLED.fetch_sub(buf.capacity(), Ordering::Relaxed);
+            buf
+        }
+        None => vec![0u8; POOL_MIN << class],
+    };
     Some(Bytes::from_owner(Lent { buf, len, class }))
 }
 
