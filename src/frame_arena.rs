@@ -34,7 +34,7 @@ thread_local! {
     /// A chunk of zeros and how much of it is handed out, for frames C fills in place:
     /// slicing a frozen chunk costs a reference count, where splitting a `BytesMut` and
     /// zeroing the piece cost 200 instructions per frame.
-    static ZEROS: RefCell<(Bytes, usize)> = RefCell::new((Bytes::new(), 0));
+    static ZEROS: RefCell<(Bytes, usize)> = const { RefCell::new((Bytes::new(), 0)) };
 }
 
 /// A frame of `len` bytes (at most [`MAX_FRAME`]) filled by `fill`.

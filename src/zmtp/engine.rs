@@ -110,7 +110,7 @@ impl PeerInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// The handshake is complete: messages may flow both ways.
-    Ready(PeerInfo),
+    Ready(Box<PeerInfo>),
     /// A whole message (all its frames).
     Message(Message),
     /// A SUBSCRIBE command (ZMTP 3.1) with its topic prefix.
@@ -119,7 +119,7 @@ pub enum Event {
     Cancel(Bytes),
     /// The mechanism asks the ZAP handler; answer with [`Engine::zap_reply`]. The handshake
     /// waits until then.
-    ZapRequest(ZapRequest),
+    ZapRequest(Box<ZapRequest>),
 }
 
 #[derive(Debug)]
@@ -484,7 +484,7 @@ impl Engine {
                         minor: greeting::MINOR,
                     };
                     self.peer = Some(peer.clone());
-                    return Ok(Some(Event::Ready(peer)));
+                    return Ok(Some(Event::Ready(Box::new(peer))));
                 }
                 State::Raw if !self.raw_announced => {
                     // STREAM_NOTIFY: an empty message tells the socket of the connection.
@@ -504,7 +504,7 @@ impl Engine {
                 }
                 State::Handshake => {
                     if let Some(request) = self.zap_out.take() {
-                        return Ok(Some(Event::ZapRequest(request)));
+                        return Ok(Some(Event::ZapRequest(Box::new(request))));
                     }
                     if let Some(peer) = self.mechanism.as_mut().and_then(|m| m.take_peer()) {
                         return Ok(Some(self.on_ready(peer)));

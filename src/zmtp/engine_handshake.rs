@@ -84,7 +84,7 @@ impl Engine {
         }
         self.state = State::Ready;
         self.peer = Some(peer.clone());
-        Event::Ready(peer)
+        Event::Ready(Box::new(peer))
     }
 
     /// Answers the engine's [`Event::ZapRequest`] with the handler's reply, or `None` when

@@ -85,7 +85,7 @@ impl Connection {
                 Some(Event::Message(msg)) => {
                     self.deliver(msg);
                 }
-                Some(Event::Ready(peer)) => self.on_handshake(cx, peer)?,
+                Some(Event::Ready(peer)) => self.on_handshake(cx, *peer)?,
                 // A 3.1 SUBSCRIBE/CANCEL reaches the socket in the 3.0 message form, the one
                 // form PUB and XPUB then handle.
                 Some(Event::Subscribe(topic)) => {
