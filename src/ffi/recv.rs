@@ -45,11 +45,13 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
         st.incoming.extend(msg.into_frames());
     }
     st.rcvmore = !st.incoming.is_empty();
-    st.incoming_meta = st.core.last_meta();
+    let meta = st.core.last_meta();
+    // Kept for the frames still to come (a one-frame message has none).
+    st.incoming_meta = if st.rcvmore { meta.clone() } else { None };
     Ok(Content {
         data,
         more: st.rcvmore,
-        meta: st.incoming_meta.clone(),
+        meta,
         ..Content::default()
     })
 }
