@@ -330,7 +330,10 @@ impl PipeEnd {
     /// message is large or the pipe was idle, and nothing is queued ahead of it. Returns the
     /// message if it still needs queueing.
     fn try_direct(&self, msg: Message) -> Result<Option<Message>, PushError> {
-        let Notifier::Io { direct, .. } = &self.shared.notifiers[1 - self.side].0 else {
+        let Notifier::Io {
+            direct, pending, ..
+        } = &self.shared.notifiers[1 - self.side].0
+        else {
             return Ok(Some(msg));
         };
         if !self.has_credit() {
@@ -341,7 +344,10 @@ impl PipeEnd {
             return Ok(Some(msg));
         }
         if msg.size() < DIRECT_MIN_SIZE {
-            if !direct.takes_small() {
+            // An I/O thread already woken for this pipe is about to write what is queued:
+            // this message joins it (and the clock is not read, once per message of a
+            // stream).
+            if !direct.takes_small() || pending.load(Ordering::Relaxed) {
                 return Ok(Some(msg));
             }
             // Small messages only when the pipe has been idle: a stream of them is cheaper
