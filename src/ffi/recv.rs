@@ -30,15 +30,21 @@ pub(crate) fn recv_frame(s: *mut c_void, flags: c_int) -> Result<Content, c_int>
             ..Content::default()
         });
     }
-    let timeout = st.core.options.rcvtimeo;
-    let msg = sock.block(&mut st, flags & ZMQ_DONTWAIT != 0, timeout, |st| {
-        match st.core.recv(true) {
-            Ok(m) => Ok(Some(m)),
-            Err(Error::Again) => Ok(None),
-            Err(e) => Err(e.errno()),
+    // One attempt first, without the waiting machinery: a busy socket has a message.
+    let mut msg = match st.core.recv(true) {
+        Ok(m) => m,
+        Err(Error::Again) => {
+            let timeout = st.core.options.rcvtimeo;
+            sock.block(&mut st, flags & ZMQ_DONTWAIT != 0, timeout, |st| {
+                match st.core.recv(true) {
+                    Ok(m) => Ok(Some(m)),
+                    Err(Error::Again) => Ok(None),
+                    Err(e) => Err(e.errno()),
+                }
+            })?
         }
-    })?;
-    let mut msg = msg;
+        Err(e) => return Err(e.errno()),
+    };
     // A one-frame message (the common case) is handed out without an allocation.
     let data = msg.pop_front().unwrap_or_default();
     if !msg.is_empty() {

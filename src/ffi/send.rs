@@ -93,6 +93,21 @@ fn send_locked(
     if let Some(f) = frame.take() {
         msg.push_back(f);
     }
+    if !started {
+        // The common case, a one-frame message with room for it, in one attempt and without
+        // the waiting machinery.
+        match st.core.send(msg, true) {
+            Ok(()) => return Ok(len),
+            Err(SendError {
+                error: Error::Again,
+                message,
+            }) => msg = message,
+            Err(e) => {
+                *frame = e.message.into_frames().pop();
+                return Err(e.error.errno());
+            }
+        }
+    }
     match send_whole(sock, st, msg, flags & ZMQ_DONTWAIT != 0) {
         Ok(()) => Ok(len),
         // The message fitted when its first frame was taken, so only its peer going away
