@@ -3,6 +3,8 @@
 //! own, when it announced one, else one generated here), who wins when two claim the same
 //! (ROUTER_HANDOVER), and what an unroutable message does (ROUTER_MANDATORY).
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 
 use super::peers::{Peer, Peers};
@@ -23,6 +25,9 @@ pub(crate) struct Identity {
 
 pub(crate) struct Router {
     peers: Peers<Identity>,
+    /// Settled routing ids and the pipes they name (entries of pipes since removed linger
+    /// until the next prune). Peers choose their ids, so the map keeps std's keyed hash.
+    ids: HashMap<Bytes, u64>,
     /// The next generated routing id.
     next_id: u32,
     /// A message from a peer whose handshake news had not been taken in yet, with its pipe.
@@ -33,6 +38,7 @@ impl Router {
     pub fn new() -> Router {
         Router {
             peers: Peers::default(),
+            ids: HashMap::new(),
             next_id: first_generated_id(),
             held: None,
         }
@@ -40,7 +46,9 @@ impl Router {
 
     /// The position of the settled peer with routing id `id`.
     fn find(&self, id: &[u8]) -> Option<usize> {
-        self.peers.position(|p| p.data.settled && p.data.id == id)
+        let i = self.peers.index_of(*self.ids.get(id)?)?;
+        let data = &self.peers.get(i).data;
+        (data.settled && data.id == id).then_some(i)
     }
 
     /// Settles a peer's routing id: its own if it announced one (one starting with a zero
@@ -62,6 +70,12 @@ impl Router {
             id: id.clone(),
             settled: true,
         };
+        if self.ids.len() >= 2 * self.peers.len() + 64 {
+            // Forget the ids of pipes that are gone; amortised over the settles since.
+            let peers = &self.peers;
+            self.ids.retain(|_, pipe| peers.index_of(*pipe).is_some());
+        }
+        self.ids.insert(id.clone(), peer.pipe.id());
         self.peers.add(peer.pipe, peer.data);
         Some(id)
     }
@@ -245,6 +259,43 @@ mod tests {
             c_far.pull().unwrap().is_some(),
             "the newcomer took the id over"
         );
+    }
+
+    #[test]
+    fn router_routes_by_id_through_churn_and_forgets_the_ids_of_gone_peers() {
+        let o = Options::default();
+        let mut r = Router::new();
+        let mut live = Vec::new();
+        for n in 0..300u32 {
+            let (near, far) = pipe(10);
+            r.attach(near, Some(Bytes::from(format!("peer-{n}"))), &o);
+            if n % 3 == 0 {
+                live.push((n, far));
+            } else {
+                drop(far);
+                r.peers.reap();
+            }
+        }
+        assert!(
+            r.ids.len() < 2 * r.peers.len() + 64,
+            "{} ids kept",
+            r.ids.len()
+        );
+        for (n, far) in &live {
+            let msg = Message::from(vec![format!("peer-{n}").into_bytes(), b"m".to_vec()]);
+            assert!(matches!(r.try_send(msg, &o), Attempt::Sent));
+            assert!(far.pull().unwrap().is_some(), "peer-{n} got its message");
+        }
+        // A gone peer's id routes nowhere.
+        let o = Options {
+            router_mandatory: true,
+            ..Options::default()
+        };
+        let gone = Message::from(vec!["peer-1", "m"]);
+        assert!(matches!(
+            r.try_send(gone, &o),
+            Attempt::Failed(Error::HostUnreachable, _)
+        ));
     }
 
     #[test]
