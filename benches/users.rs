@@ -20,8 +20,9 @@
 //!
 //! Every cell is the median of `--rounds` runs (3 by default), the three paths alternating
 //! within a round. Options after `--`: `--quick` (a tenth of the messages), `--rounds N`,
-//! `--sizes 1,128`, `--transports tcp,ipc`, and section names `thr`, `lat` to run only
-//! those.
+//! `--sizes 1,128`, `--transports tcp,ipc`, and section names `thr`, `lat`, `scale` to run
+//! only those. `scale` (`users/scale.rs`) measures many sockets: I/O thread scaling, PUB to
+//! 100 SUB, ROUTER with 10,000 DEALERs.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -34,6 +35,10 @@ mod support;
 mod programs;
 #[path = "users/roles.rs"]
 mod roles;
+#[path = "users/scale.rs"]
+mod scale;
+#[path = "users/scale_roles.rs"]
+mod scale_roles;
 
 const SIZES: &[usize] = &[1, 128, 1024, 10 << 10, 64 << 10];
 const TRANSPORTS: &[&str] = &["tcp", "ipc", "inproc"];
@@ -73,7 +78,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(pos) = args.iter().position(|a| a == "--role") {
         assert!(
-            roles::run(&args[pos + 1..]),
+            roles::run(&args[pos + 1..]) || scale_roles::run(&args[pos + 1..]),
             "unknown role {:?}",
             &args[pos + 1..]
         );
@@ -88,7 +93,7 @@ fn main() {
     let sections: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["thr", "lat"].contains(a))
+        .filter(|a| ["thr", "lat", "scale"].contains(a))
         .collect();
     let wants = |s: &str| sections.is_empty() || sections.contains(&s);
     let list = |flag: &str| -> Option<Vec<String>> {
@@ -118,6 +123,9 @@ fn main() {
     }
     if wants("lat") {
         bench.latency();
+    }
+    if wants("scale") {
+        bench.scale();
     }
 }
 
