@@ -16,9 +16,10 @@ pub(crate) struct Peer<T> {
 /// change; patterns that remember a peer across calls keep its pipe id.
 pub(crate) struct Peers<T> {
     list: Vec<Peer<T>>,
-    /// Each pipe's position in `list`: a ROUTER with 10,000 peers looked its sender up by
-    /// scanning the list on every message (three quarters of its time).
-    index: IdMap<u64, usize>,
+    /// Each pipe's position in `list`, kept once the set has grown past `SCAN_MAX` (a
+    /// ROUTER with 10,000 peers looked its sender up by scanning the list on every message,
+    /// three quarters of its time); a small set is scanned, and costs no map.
+    index: Option<IdMap<u64, usize>>,
     lb: LoadBalancer,
     fq: FairQueue,
     /// Peers removed since the pattern last looked (see [`Peers::take_gone`]), kept only
@@ -34,11 +35,14 @@ pub(crate) struct Peers<T> {
     pub removed: Vec<u64>,
 }
 
+/// Sets up to this size find a pipe by scanning.
+const SCAN_MAX: usize = 8;
+
 impl<T> Default for Peers<T> {
     fn default() -> Self {
         Peers {
             list: Vec::new(),
-            index: IdMap::default(),
+            index: None,
             lb: LoadBalancer::new(),
             fq: FairQueue::new(),
             gone: Vec::new(),
@@ -71,8 +75,14 @@ impl<T> Peers<T> {
     }
 
     pub fn add(&mut self, pipe: PipeEnd, data: T) {
-        self.index.insert(pipe.id(), self.list.len());
+        if let Some(index) = &mut self.index {
+            index.insert(pipe.id(), self.list.len());
+        }
         self.list.push(Peer { pipe, data });
+        if self.index.is_none() && self.list.len() > SCAN_MAX {
+            let index = self.list.iter().enumerate();
+            self.index = Some(index.map(|(i, p)| (p.pipe.id(), i)).collect());
+        }
     }
 
     pub fn get(&self, i: usize) -> &Peer<T> {
@@ -89,7 +99,10 @@ impl<T> Peers<T> {
 
     /// The position of the peer whose pipe has `id`.
     pub fn index_of(&self, pipe_id: u64) -> Option<usize> {
-        self.index.get(&pipe_id).copied()
+        match &self.index {
+            Some(index) => index.get(&pipe_id).copied(),
+            None => self.list.iter().position(|p| p.pipe.id() == pipe_id),
+        }
     }
 
     /// The first peer `pred` picks.
@@ -107,9 +120,11 @@ impl<T> Peers<T> {
     /// Takes peer `i` out to be added again (a ROUTER settling its routing id).
     pub fn take(&mut self, i: usize) -> Peer<T> {
         let peer = self.list.swap_remove(i);
-        self.index.remove(&peer.pipe.id());
-        if let Some(moved) = self.list.get(i) {
-            self.index.insert(moved.pipe.id(), i);
+        if let Some(index) = &mut self.index {
+            index.remove(&peer.pipe.id());
+            if let Some(moved) = self.list.get(i) {
+                index.insert(moved.pipe.id(), i);
+            }
         }
         self.lb.pipe_removed(i, self.list.len());
         self.fq.pipe_removed(i, self.list.len());
@@ -145,7 +160,9 @@ impl<T> Peers<T> {
         let n = before - self.list.len();
         if n >= 32 && self.list.capacity() > 4 * self.list.len() + 16 {
             self.list.shrink_to_fit();
-            self.index.shrink_to_fit();
+            if let Some(index) = &mut self.index {
+                index.shrink_to_fit();
+            }
         }
         n
     }
@@ -158,7 +175,7 @@ impl<T> Peers<T> {
     /// Closes every pipe.
     pub fn clear(&mut self) {
         self.list.clear();
-        self.index.clear();
+        self.index = None;
         self.gone.clear();
         self.removed.clear();
     }
@@ -304,7 +321,7 @@ mod tests {
     fn every_peer_is_found_by_its_pipe_id_after_removals_move_others() {
         let mut peers = Peers::default();
         let mut far_ends = Vec::new();
-        for n in 0..6u8 {
+        for n in 0..(SCAN_MAX as u8 + 6) {
             let (near, far) = pipe(10);
             peers.add(near, n);
             far_ends.push(far);
@@ -315,7 +332,7 @@ mod tests {
         let third = peers.get(2).pipe.id();
         peers.remove(2);
         assert_eq!((peers.index_of(first), peers.index_of(third)), (None, None));
-        assert_eq!(peers.len(), 4);
+        assert_eq!(peers.len(), SCAN_MAX + 4);
         for i in 0..peers.len() {
             assert_eq!(peers.index_of(peers.get(i).pipe.id()), Some(i));
         }

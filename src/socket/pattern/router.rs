@@ -4,6 +4,7 @@
 //! (ROUTER_HANDOVER), and what an unroutable message does (ROUTER_MANDATORY).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use bytes::Bytes;
 
@@ -25,9 +26,12 @@ pub(crate) struct Identity {
 
 pub(crate) struct Router {
     peers: Peers<Identity>,
-    /// Settled routing ids and the pipes they name (entries of pipes since removed linger
-    /// until the next prune). Peers choose their ids, so the map keeps std's keyed hash.
-    ids: HashMap<Bytes, u64>,
+    /// Settled routing ids, by their keyed hash, and the pipes they name (entries of pipes
+    /// since removed linger until the next prune). A hash, not the id, keeps an idle
+    /// connection's cost down; a match is checked against the peer's id, and the rare hash
+    /// shared by two ids falls back to a scan.
+    ids: HashMap<u64, u64>,
+    hasher: RandomState,
     /// The next generated routing id.
     next_id: u32,
     /// A message from a peer whose handshake news had not been taken in yet, with its pipe.
@@ -39,6 +43,7 @@ impl Router {
         Router {
             peers: Peers::default(),
             ids: HashMap::new(),
+            hasher: RandomState::new(),
             next_id: first_generated_id(),
             held: None,
         }
@@ -46,9 +51,13 @@ impl Router {
 
     /// The position of the settled peer with routing id `id`.
     fn find(&self, id: &[u8]) -> Option<usize> {
-        let i = self.peers.index_of(*self.ids.get(id)?)?;
-        let data = &self.peers.get(i).data;
-        (data.settled && data.id == id).then_some(i)
+        let is = |d: &Identity| d.settled && d.id == id;
+        let pipe = self.ids.get(&self.hasher.hash_one(id))?;
+        match self.peers.index_of(*pipe) {
+            Some(i) if is(&self.peers.get(i).data) => Some(i),
+            // Another id with the same hash holds the entry.
+            _ => self.peers.position(|p| is(&p.data)),
+        }
     }
 
     /// Settles a peer's routing id: its own if it announced one (one starting with a zero
@@ -75,7 +84,11 @@ impl Router {
             let peers = &self.peers;
             self.ids.retain(|_, pipe| peers.index_of(*pipe).is_some());
         }
-        self.ids.insert(id.clone(), peer.pipe.id());
+        let live = |pipe: &u64| self.peers.index_of(*pipe).is_some();
+        let key = self.hasher.hash_one(&id[..]);
+        if !self.ids.get(&key).is_some_and(live) {
+            self.ids.insert(key, peer.pipe.id());
+        }
         self.peers.add(peer.pipe, peer.data);
         Some(id)
     }
