@@ -37,29 +37,23 @@ thread_local! {
     static ZEROS: RefCell<(Bytes, usize)> = const { RefCell::new((Bytes::new(), 0)) };
 }
 
-/// A frame of `len` bytes (at most [`MAX_FRAME`]) filled by `fill`.
-fn carve(len: usize, fill: impl FnOnce(&mut BytesMut)) -> Bytes {
-    debug_assert!(len <= MAX_FRAME);
-    ARENA.with(|arena| {
-        let mut arena = arena.borrow_mut();
-        if arena.capacity() - arena.len() < len {
-            // The old chunk stays alive as long as frames carved from it do.
-            *arena = BytesMut::with_capacity(CHUNK);
-        }
-        fill(&mut arena);
-        arena.split().freeze()
-    })
-}
-
 /// A copy of `src` as a frame: from the arena when small, else a heap block of its own.
 pub(crate) fn copy(src: &[u8]) -> Bytes {
     if src.is_empty() {
-        Bytes::new()
-    } else if src.len() <= MAX_FRAME {
-        carve(src.len(), |a| a.extend_from_slice(src))
-    } else {
-        Bytes::copy_from_slice(src)
+        return Bytes::new();
     }
+    if src.len() > MAX_FRAME {
+        return Bytes::copy_from_slice(src);
+    }
+    ARENA.with(|arena| {
+        let mut arena = arena.borrow_mut();
+        if arena.capacity() - arena.len() < src.len() {
+            // The old chunk stays alive as long as frames carved from it do.
+            *arena = BytesMut::with_capacity(CHUNK);
+        }
+        arena.extend_from_slice(src);
+        arena.split().freeze()
+    })
 }
 
 /// A frame of `len` bytes for the caller to fill in place (zmq_msg_init_size): small ones

@@ -66,19 +66,30 @@ fn remote_thr(connect: &str, size: usize, count: usize) {
 }
 
 fn inproc_thr(size: usize, count: usize) {
-    let ctx = Context::new();
-    let pull = Pull::new(&ctx).expect("socket");
-    pull.bind("inproc://thr_test").expect("bind");
-    let sender = std::thread::spawn({
-        let ctx = ctx.clone();
-        move || {
-            let push = Push::new(&ctx).expect("socket");
+    in_two_threads(
+        move |ctx| {
+            let pull = Pull::new(ctx).expect("socket");
+            pull.bind("inproc://thr_test").expect("bind");
+            receive(&pull, size, count);
+        },
+        move |ctx| {
+            let push = Push::new(ctx).expect("socket");
             push.connect("inproc://thr_test").expect("connect");
             send(&push, size, count);
-        }
+        },
+    );
+}
+
+/// libzmq's inproc programs' shape: `server` on this thread, `client` on another, both in
+/// one context.
+fn in_two_threads(server: impl FnOnce(&Context), client: impl FnOnce(&Context) + Send + 'static) {
+    let ctx = Context::new();
+    let peer = std::thread::spawn({
+        let ctx = ctx.clone();
+        move || client(&ctx)
     });
-    receive(&pull, size, count);
-    sender.join().expect("sender");
+    server(&ctx);
+    peer.join().expect("the other thread");
 }
 
 fn echo(rep: &Rep, size: usize, count: usize) {
@@ -122,17 +133,16 @@ fn remote_lat(connect: &str, size: usize, count: usize) {
 }
 
 fn inproc_lat(size: usize, count: usize) {
-    let ctx = Context::new();
-    let rep = Rep::new(&ctx).expect("socket");
-    rep.bind("inproc://lat_test").expect("bind");
-    let asker = std::thread::spawn({
-        let ctx = ctx.clone();
-        move || {
-            let req = Req::new(&ctx).expect("socket");
+    in_two_threads(
+        move |ctx| {
+            let rep = Rep::new(ctx).expect("socket");
+            rep.bind("inproc://lat_test").expect("bind");
+            echo(&rep, size, count);
+        },
+        move |ctx| {
+            let req = Req::new(ctx).expect("socket");
             req.connect("inproc://lat_test").expect("connect");
             ask(&req, size, count);
-        }
-    });
-    echo(&rep, size, count);
-    asker.join().expect("asker");
+        },
+    );
 }

@@ -1,6 +1,7 @@
 //! The I/O thread's loop: poll, dispatch readiness to listeners and connections, run
 //! commands from sockets, fire deadlines.
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -49,8 +50,8 @@ pub(crate) fn spawn(
         poll,
         commands: rx,
         handle: handle.clone(),
-        listeners: Default::default(),
-        conns: Default::default(),
+        listeners: HashMap::new(),
+        conns: HashMap::new(),
         timers: Timers::default(),
         shutting_down: false,
         scratch: vec![0; super::connection::MAX_READ].into_boxed_slice(),
@@ -75,10 +76,10 @@ struct IoThread {
     poll: Poll,
     commands: Receiver<Command>,
     handle: IoHandle,
-    listeners: std::collections::HashMap<usize, ListenerEntry>,
+    listeners: HashMap<usize, ListenerEntry>,
     // std's map: with the multiply hasher of routing::ids the connections' table held
     // 0.8 KiB more per idle connection pair (tests/memory.rs).
-    conns: std::collections::HashMap<usize, Connection>,
+    conns: HashMap<usize, Connection>,
     timers: Timers,
     shutting_down: bool,
     /// Read buffer shared by this thread's connections (one is serviced at a time).
