@@ -172,6 +172,35 @@ pub(crate) struct PipeEnd {
     unpacked: RefCell<std::vec::IntoIter<Message>>,
     /// When this end last queued a message, for [`PipeEnd::push`]'s choice of a direct write.
     last_push: Cell<Option<Instant>>,
+    /// When a non-blocking send last re-read the reader's progress (see [`glancing`]).
+    glanced_at: Cell<Option<Instant>>,
+}
+
+thread_local! {
+    static GLANCING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// How long a non-blocking send keeps its view of a pipe's room. libzmq's socket reads the
+/// commands that hand credit back at most once a millisecond during non-blocking sends
+/// (max_command_delay, 3 M TSC ticks), so a burst of ZMQ_DONTWAIT sends meets the
+/// high-water mark even while the reader keeps up, and programs (libzmq's
+/// test_hwm_pubsub among them) count on seeing EAGAIN there.
+const GLANCE_STALE: Duration = Duration::from_millis(1);
+
+/// Runs `f`, a C caller's ZMQ_DONTWAIT send, with libzmq's stale view of pipe credit: a
+/// pipe that looked full within the last millisecond is refused without re-reading the
+/// reader's count and without arming a wake-up (the caller is not going to wait; its
+/// readiness checks and blocking calls read afresh). The Rust API's `try_send` keeps the
+/// exact view: only the drop-in needs libzmq's lag.
+pub(crate) fn glancing<T>(f: impl FnOnce() -> T) -> T {
+    GLANCING.with(|g| g.set(true));
+    let out = f();
+    GLANCING.with(|g| g.set(false));
+    out
+}
+
+fn is_glancing() -> bool {
+    GLANCING.with(Cell::get)
 }
 
 /// Why a message could not be queued.
@@ -219,6 +248,7 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         batch: RefCell::new(Vec::new()),
         unpacked: RefCell::new(Vec::new().into_iter()),
         last_push: Cell::new(None),
+        glanced_at: Cell::new(None),
     };
     (end(shared.clone(), 0), end(shared, 1))
 }
@@ -234,6 +264,15 @@ impl PipeEnd {
         let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed) as u64;
         if hwm == 0 || self.sent.get() - self.seen_taken.get() < hwm {
             return true;
+        }
+        if is_glancing() {
+            let now = Instant::now();
+            if let Some(t) = self.glanced_at.get()
+                && now.duration_since(t) < GLANCE_STALE
+            {
+                return false;
+            }
+            self.glanced_at.set(Some(now));
         }
         self.seen_taken
             .set(self.shared.taken[self.side].load(Ordering::SeqCst));
@@ -290,17 +329,32 @@ impl PipeEnd {
     fn arm_writer_wake(&self) -> bool {
         self.shared.writer_blocked[self.side].store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
+        self.ask_direct_credit();
+        self.has_credit()
+    }
+
+    /// Asks a reader that owes credit for direct writes to come and give it.
+    fn ask_direct_credit(&self) {
         if self.shared.direct_written[self.side].load(Ordering::Relaxed) > 0 {
             self.shared.notifiers[1 - self.side].notify();
         }
-        self.has_credit()
+    }
+
+    /// After a refused look: arms the wake-up and looks again, except in a glance, which
+    /// only asks for the credit direct writes hold (so the next look may find it).
+    fn retry_after_full(&self) -> bool {
+        if is_glancing() {
+            self.ask_direct_credit();
+            return false;
+        }
+        self.arm_writer_wake()
     }
 
     /// Whether a message would be admitted now. When not, the reader wakes this end once
     /// the queue drains, as after a refused push (XPUB_NODROP checks every subscriber's
     /// room before it sends to any).
     pub fn has_room(&self) -> bool {
-        self.has_credit() || self.arm_writer_wake()
+        self.has_credit() || self.retry_after_full()
     }
 
     fn outgoing(&self) -> &SegQueue<Item> {
@@ -404,7 +458,7 @@ impl PipeEnd {
             return Err(PushError::Closed(msg));
         }
         // The reader may have drained the queue between the check and the flag.
-        if !self.has_credit() && !self.arm_writer_wake() {
+        if !self.has_credit() && !self.retry_after_full() {
             return Err(PushError::Full(msg));
         }
         if self.shared.conflate[self.side] {
@@ -622,5 +676,33 @@ mod tests {
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         assert!(r.pull().unwrap().is_some());
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_non_blocking_send_keeps_its_view_of_a_full_pipe_for_a_millisecond() {
+        let (w, r, wakes) = pipe(8);
+        for _ in 0..8 {
+            assert!(w.push(Message::from("m")).is_ok());
+        }
+        let looked = Instant::now();
+        assert!(glancing(|| w.push(Message::from("m"))).is_err());
+        for _ in 0..4 {
+            assert!(r.pull().unwrap().is_some());
+        }
+        let again = glancing(|| w.push(Message::from("m")));
+        if looked.elapsed() < GLANCE_STALE {
+            assert!(
+                again.is_err(),
+                "libzmq's sender has not read the credit yet"
+            );
+            assert!(w.has_room(), "a readiness check reads it afresh");
+        }
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            0,
+            "a glance arms no wake-up"
+        );
+        std::thread::sleep(GLANCE_STALE * 2);
+        assert!(glancing(|| w.push(Message::from("m"))).is_ok());
     }
 }

@@ -15,6 +15,7 @@ use super::msg::{self, zmq_msg_t};
 use super::socket::{FfiSocket, SockState, can_send, lookup};
 use crate::error::{Error, SendError};
 use crate::message::Message;
+use crate::pipe::glancing;
 
 pub(crate) const ZMQ_DONTWAIT: c_int = 1;
 pub(crate) const ZMQ_SNDMORE: c_int = 2;
@@ -76,11 +77,16 @@ fn send_locked(
             st.core.may_start(first).map_err(|e| e.errno())?;
             // libzmq decides at the first frame whether the message fits: it waits (or
             // refuses with EAGAIN) here, so the frames that follow always go through.
-            let timeout = st.core.options.sndtimeo;
-            let nonblocking = flags & ZMQ_DONTWAIT != 0;
-            sock.block(st, nonblocking, timeout, |st| {
-                Ok(st.core.can_queue(first).then_some(()))
-            })?;
+            if flags & ZMQ_DONTWAIT != 0 {
+                if !glancing(|| st.core.can_queue(first)) {
+                    return Err(libc::EAGAIN);
+                }
+            } else {
+                let timeout = st.core.options.sndtimeo;
+                sock.block(st, false, timeout, |st| {
+                    Ok(st.core.can_queue(first).then_some(()))
+                })?;
+            }
         }
         if let Some(f) = frame.take() {
             st.outgoing.push_back(f);
@@ -124,12 +130,18 @@ pub(crate) fn send_whole(
 ) -> Result<(), (c_int, Option<Message>)> {
     // One attempt first, without the waiting machinery (its closure and the Option it
     // juggles cost 7% of a 1-byte sender's instructions): a socket with room takes it.
-    let msg = match st.core.send(msg, true) {
+    // A ZMQ_DONTWAIT send gets only this one, with libzmq's stale view of credit.
+    let first = if nonblocking {
+        glancing(|| st.core.send(msg, true))
+    } else {
+        st.core.send(msg, true)
+    };
+    let msg = match first {
         Ok(()) => return Ok(()),
         Err(SendError {
             error: Error::Again,
             message,
-        }) => message,
+        }) if !nonblocking => message,
         Err(e) => return Err((e.error.errno(), Some(e.message))),
     };
     let timeout = st.core.options.sndtimeo;
