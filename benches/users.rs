@@ -276,13 +276,13 @@ impl Bench {
             for (i, path) in PATHS.into_iter().enumerate() {
                 // A run that hangs (libzmq's too, now and then, over ipc) is reported and
                 // run again rather than ending the table.
-                let sample = (0..3)
+                let sample = (0..5)
                     .find_map(|_| {
                         self.run(path, kind, transport, size, count)
                             .inspect_err(|e| eprintln!("{path:?} {transport} {size} B: {e}"))
                             .ok()
                     })
-                    .expect("three failed runs in a row");
+                    .expect("five failed runs in a row");
                 runs[i].push(sample);
             }
         }
@@ -374,7 +374,8 @@ fn wait_bound(endpoint: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let bound = || match endpoint.split_once("://") {
         Some(("tcp", addr)) => std::net::TcpStream::connect(addr).is_ok(),
-        Some((_, path)) => std::path::Path::new(path).exists(),
+        // The socket file appears at bind(), before listen(): connect, as for tcp.
+        Some((_, path)) => std::os::unix::net::UnixStream::connect(path).is_ok(),
         None => true,
     };
     while !bound() {

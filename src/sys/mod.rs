@@ -8,4 +8,5 @@ pub(crate) mod heap;
 pub(crate) mod peercred;
 #[cfg_attr(fuzzing, allow(dead_code))] // its one user, the real cipher, is out of fuzz builds
 pub(crate) mod simd;
+pub(crate) mod spsc;
 pub(crate) mod thread;

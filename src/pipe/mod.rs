@@ -6,12 +6,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crossbeam_queue::SegQueue;
-
 use crate::io::IoHandle;
 use crate::io::direct::{Direct, DirectSend};
 use crate::message::Message;
 use crate::signal::Signal;
+
+mod queue;
+
+use queue::{Rx, Tx};
 
 /// How to wake the owner of one end of a pipe.
 pub(crate) enum Notifier {
@@ -96,10 +98,6 @@ struct Shared {
     peer_hwms: [[AtomicUsize; 2]; 2],
     /// Per side: that end has been dropped.
     closed: [AtomicBool; 2],
-    /// Per direction, indexed by the writing side: the messages in flight. Lock-free
-    /// segment queues allocate slots in blocks as they fill, so an idle pipe costs little;
-    /// the high-water mark is enforced on their length.
-    queues: [SegQueue<Item>; 2],
     /// Per direction: the writer replaces what is queued (ZMQ_CONFLATE).
     conflate: [bool; 2],
     /// Per direction, indexed by the writing side: messages the reader has taken. The
@@ -160,6 +158,11 @@ enum Item {
 pub(crate) struct PipeEnd {
     shared: Arc<Shared>,
     side: usize,
+    /// The queue towards the other end (the messages in flight; the high-water mark is
+    /// enforced on the counts below).
+    tx: Tx<Item>,
+    /// The queue from the other end.
+    rx: Rx<Item>,
     /// Messages this end has queued towards the other.
     sent: Cell<u64>,
     /// The other end's `taken` count for our direction, as last read.
@@ -234,14 +237,16 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         hwm: hwm.map(AtomicUsize::new),
         peer_hwms,
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
-        queues: [SegQueue::new(), SegQueue::new()],
         conflate: config.conflate,
         taken: Default::default(),
         direct_written: Default::default(),
     });
-    let end = |shared, side| PipeEnd {
+    let [(tx0, rx0), (tx1, rx1)] = config.conflate.map(queue::queue);
+    let end = |shared, side, tx, rx| PipeEnd {
         shared,
         side,
+        tx,
+        rx,
         sent: Cell::new(0),
         seen_taken: Cell::new(0),
         received: Cell::new(0),
@@ -250,7 +255,7 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         last_push: Cell::new(None),
         glanced_at: Cell::new(None),
     };
-    (end(shared.clone(), 0), end(shared, 1))
+    (end(shared.clone(), 0, tx0, rx1), end(shared, 1, tx1, rx0))
 }
 
 impl PipeEnd {
@@ -357,14 +362,6 @@ impl PipeEnd {
         self.has_credit() || self.retry_after_full()
     }
 
-    fn outgoing(&self) -> &SegQueue<Item> {
-        &self.shared.queues[self.side]
-    }
-
-    fn incoming(&self) -> &SegQueue<Item> {
-        &self.shared.queues[1 - self.side]
-    }
-
     /// Queues a message towards the other end, waking it if needed. Towards a connection
     /// that is idle, or with a large message, it writes the message to the stream itself
     /// when nothing is queued ahead (see [`crate::io::direct`]).
@@ -375,7 +372,7 @@ impl PipeEnd {
         };
         self.admit(msg).map(|msg| {
             self.hand_over();
-            self.outgoing().push(Item::One(msg));
+            self.tx.push(Item::One(msg));
             self.flush();
         })
     }
@@ -394,7 +391,7 @@ impl PipeEnd {
             // No credit: the queued path refuses it (and arranges the wake-up).
             return Ok(Some(msg));
         }
-        if !self.batch.borrow().is_empty() || !self.outgoing().is_empty() {
+        if !self.batch.borrow().is_empty() || !self.tx.is_empty() {
             return Ok(Some(msg));
         }
         if msg.size() < DIRECT_MIN_SIZE {
@@ -418,7 +415,7 @@ impl PipeEnd {
         if self.is_peer_gone() {
             return Err(PushError::Closed(msg));
         }
-        match direct.try_send(msg, || self.outgoing().is_empty()) {
+        match direct.try_send(msg, || self.tx.is_empty()) {
             DirectSend::Written => {
                 self.count_direct();
                 Ok(None)
@@ -445,7 +442,7 @@ impl PipeEnd {
     pub fn push_quiet(&self, msg: Message) -> Result<(), PushError> {
         let msg = self.admit(msg)?;
         if self.shared.conflate[self.side] {
-            self.outgoing().push(Item::One(msg));
+            self.tx.push(Item::One(msg));
         } else {
             self.batch.borrow_mut().push(msg);
         }
@@ -461,10 +458,8 @@ impl PipeEnd {
         if !self.has_credit() && !self.retry_after_full() {
             return Err(PushError::Full(msg));
         }
-        if self.shared.conflate[self.side] {
-            // The newest message replaces whatever is still queued.
-            while self.outgoing().pop().is_some() {}
-        }
+        // The newest message replaces whatever is still queued (ZMQ_CONFLATE).
+        self.tx.clear();
         self.sent.set(self.sent.get() + 1);
         Ok(msg)
     }
@@ -476,12 +471,10 @@ impl PipeEnd {
             0 => {}
             1 => {
                 if let Some(m) = batch.pop() {
-                    self.outgoing().push(Item::One(m));
+                    self.tx.push(Item::One(m));
                 }
             }
-            _ => self
-                .outgoing()
-                .push(Item::Batch(std::mem::take(&mut *batch))),
+            _ => self.tx.push(Item::Batch(std::mem::take(&mut *batch))),
         }
     }
 
@@ -539,7 +532,7 @@ impl PipeEnd {
         if let Some(m) = unpacked.next() {
             return Some(m);
         }
-        match self.incoming().pop()? {
+        match self.rx.pop()? {
             Item::One(m) => Some(m),
             Item::Batch(v) => {
                 *unpacked = v.into_iter();
@@ -574,7 +567,7 @@ impl PipeEnd {
 
     /// Whether a message is waiting to be pulled.
     pub fn has_input(&self) -> bool {
-        self.unpacked.borrow().len() > 0 || !self.incoming().is_empty()
+        self.unpacked.borrow().len() > 0 || !self.rx.is_empty()
     }
 
     /// Whether the other end has gone away (it dropped its end).

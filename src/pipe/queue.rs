@@ -1,0 +1,73 @@
+//! One direction of a pipe, as its writer and its reader hold it: the lock-free
+//! single-producer queue from `sys::spsc`, or, for a conflating direction (whose writer
+//! empties what is queued before each message), crossbeam's segment queue, which any side
+//! may pop.
+
+use std::sync::Arc;
+
+use crossbeam_queue::SegQueue;
+
+use crate::sys::spsc::{self, Consumer, Producer};
+
+/// The writing half.
+pub(super) enum Tx<T> {
+    Spsc(Producer<T>),
+    Conflating(Arc<SegQueue<T>>),
+}
+
+/// The reading half.
+pub(super) enum Rx<T> {
+    Spsc(Consumer<T>),
+    Conflating(Arc<SegQueue<T>>),
+}
+
+/// A direction's two halves.
+pub(super) fn queue<T>(conflate: bool) -> (Tx<T>, Rx<T>) {
+    if conflate {
+        let q = Arc::new(SegQueue::new());
+        (Tx::Conflating(q.clone()), Rx::Conflating(q))
+    } else {
+        let (tx, rx) = spsc::channel();
+        (Tx::Spsc(tx), Rx::Spsc(rx))
+    }
+}
+
+impl<T> Tx<T> {
+    pub(super) fn push(&self, item: T) {
+        match self {
+            Tx::Spsc(q) => q.push(item),
+            Tx::Conflating(q) => q.push(item),
+        }
+    }
+
+    /// Whether the reader has taken everything.
+    pub(super) fn is_empty(&self) -> bool {
+        match self {
+            Tx::Spsc(q) => q.is_empty(),
+            Tx::Conflating(q) => q.is_empty(),
+        }
+    }
+
+    /// Drops what is still queued (ZMQ_CONFLATE: the newest message replaces it).
+    pub(super) fn clear(&self) {
+        if let Tx::Conflating(q) = self {
+            while q.pop().is_some() {}
+        }
+    }
+}
+
+impl<T> Rx<T> {
+    pub(super) fn pop(&self) -> Option<T> {
+        match self {
+            Rx::Spsc(q) => q.pop(),
+            Rx::Conflating(q) => q.pop(),
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        match self {
+            Rx::Spsc(q) => q.is_empty(),
+            Rx::Conflating(q) => q.is_empty(),
+        }
+    }
+}
