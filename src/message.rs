@@ -85,6 +85,22 @@ impl Message {
         }
     }
 
+    /// Moves small frames the caller allocated on its own into this thread's frame arena
+    /// (see [`crate::frame_arena`]), for a message that another thread will free: glibc
+    /// frees a block from another core's thread through a locked arena, which cost an
+    /// inproc 1-byte stream 60% of its time. Shared frames stay as they are.
+    pub(crate) fn rehome_small_frames(&mut self) {
+        let frames = match &mut self.frames {
+            Frames::One(b) => std::slice::from_mut(b),
+            Frames::Many(v) => v.as_mut_slice(),
+        };
+        for f in frames {
+            if !f.is_empty() && f.len() <= crate::frame_arena::MAX_FRAME && f.is_unique() {
+                *f = crate::frame_arena::copy(f);
+            }
+        }
+    }
+
     /// The number of frames.
     pub fn len(&self) -> usize {
         match &self.frames {

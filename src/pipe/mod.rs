@@ -365,7 +365,11 @@ impl PipeEnd {
     /// Queues a message towards the other end, waking it if needed. Towards a connection
     /// that is idle, or with a large message, it writes the message to the stream itself
     /// when nothing is queued ahead (see [`crate::io::direct`]).
-    pub fn push(&self, msg: Message) -> Result<(), PushError> {
+    pub fn push(&self, mut msg: Message) -> Result<(), PushError> {
+        if let Notifier::Socket(_) = &self.shared.notifiers[1 - self.side].0 {
+            // Inproc: the receiving thread frees the message.
+            msg.rehome_small_frames();
+        }
         let msg = match self.try_direct(msg)? {
             Some(msg) => msg,
             None => return Ok(()),
