@@ -1,7 +1,7 @@
 //! Pipes: a pair of queues joining a socket to one peer (an I/O connection, or another
 //! socket for inproc), each bounded by a high-water mark, with wake-ups on edges only.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -146,33 +146,21 @@ pub(crate) fn combined_hwm(snd: usize, rcv: usize) -> usize {
     }
 }
 
-/// What travels through a queue: one message, or all that an I/O thread decoded from one
-/// read, so the hand-over between threads costs one queue operation per read, not per
-/// message.
-enum Item {
-    One(Message),
-    Batch(Vec<Message>),
-}
-
 /// One end of a pipe: sends towards the other end and receives from it.
 pub(crate) struct PipeEnd {
     shared: Arc<Shared>,
     side: usize,
     /// The queue towards the other end (the messages in flight; the high-water mark is
     /// enforced on the counts below).
-    tx: Tx<Item>,
+    tx: Tx<Message>,
     /// The queue from the other end.
-    rx: Rx<Item>,
+    rx: Rx<Message>,
     /// Messages this end has queued towards the other.
     sent: Cell<u64>,
     /// The other end's `taken` count for our direction, as last read.
     seen_taken: Cell<u64>,
     /// Messages this end has taken from the other (published in `taken`).
     received: Cell<u64>,
-    /// Quiet pushes not yet handed over (see [`PipeEnd::flush`]).
-    batch: RefCell<Vec<Message>>,
-    /// A received batch being served one message at a time.
-    unpacked: RefCell<std::vec::IntoIter<Message>>,
     /// When this end last queued a message, for [`PipeEnd::push`]'s choice of a direct write.
     last_push: Cell<Option<Instant>>,
     /// When a non-blocking send last re-read the reader's progress (see [`glancing`]).
@@ -250,8 +238,6 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         sent: Cell::new(0),
         seen_taken: Cell::new(0),
         received: Cell::new(0),
-        batch: RefCell::new(Vec::new()),
-        unpacked: RefCell::new(Vec::new().into_iter()),
         last_push: Cell::new(None),
         glanced_at: Cell::new(None),
     };
@@ -375,9 +361,8 @@ impl PipeEnd {
             None => return Ok(()),
         };
         self.admit(msg).map(|msg| {
-            self.hand_over();
-            self.tx.push(Item::One(msg));
-            self.flush();
+            self.tx.push(msg);
+            self.shared.notifiers[1 - self.side].notify();
         })
     }
 
@@ -395,7 +380,7 @@ impl PipeEnd {
             // No credit: the queued path refuses it (and arranges the wake-up).
             return Ok(Some(msg));
         }
-        if !self.batch.borrow().is_empty() || !self.tx.is_empty() {
+        if !self.tx.is_empty() {
             return Ok(Some(msg));
         }
         if msg.size() < DIRECT_MIN_SIZE {
@@ -445,11 +430,7 @@ impl PipeEnd {
     /// [`PipeEnd::flush`] after the batch.
     pub fn push_quiet(&self, msg: Message) -> Result<(), PushError> {
         let msg = self.admit(msg)?;
-        if self.shared.conflate[self.side] {
-            self.tx.push(Item::One(msg));
-        } else {
-            self.batch.borrow_mut().push(msg);
-        }
+        self.tx.push_quiet(msg);
         Ok(())
     }
 
@@ -468,18 +449,9 @@ impl PipeEnd {
         Ok(msg)
     }
 
-    /// Hands quiet pushes over to the other end as one item.
+    /// Hands quiet pushes over to the other end at once.
     fn hand_over(&self) {
-        let mut batch = self.batch.borrow_mut();
-        match batch.len() {
-            0 => {}
-            1 => {
-                if let Some(m) = batch.pop() {
-                    self.tx.push(Item::One(m));
-                }
-            }
-            _ => self.tx.push(Item::Batch(std::mem::take(&mut *batch))),
-        }
+        self.tx.publish();
     }
 
     /// Hands quiet pushes over and wakes the other end.
@@ -532,17 +504,7 @@ impl PipeEnd {
     }
 
     fn take_one(&self) -> Option<Message> {
-        let mut unpacked = self.unpacked.borrow_mut();
-        if let Some(m) = unpacked.next() {
-            return Some(m);
-        }
-        match self.rx.pop()? {
-            Item::One(m) => Some(m),
-            Item::Batch(v) => {
-                *unpacked = v.into_iter();
-                unpacked.next()
-            }
-        }
+        self.rx.pop()
     }
 
     /// Counts a message taken, and tells the writer every low-water mark (half the
@@ -571,7 +533,7 @@ impl PipeEnd {
 
     /// Whether a message is waiting to be pulled.
     pub fn has_input(&self) -> bool {
-        self.unpacked.borrow().len() > 0 || !self.rx.is_empty()
+        !self.rx.is_empty()
     }
 
     /// Whether the other end has gone away (it dropped its end).

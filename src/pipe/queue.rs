@@ -40,6 +40,21 @@ impl<T> Tx<T> {
         }
     }
 
+    /// Queues `item` without handing it over yet (see [`Tx::publish`]).
+    pub(super) fn push_quiet(&self, item: T) {
+        match self {
+            Tx::Spsc(q) => q.push_quiet(item),
+            Tx::Conflating(q) => q.push(item),
+        }
+    }
+
+    /// Hands everything queued quietly over to the reader at once.
+    pub(super) fn publish(&self) {
+        if let Tx::Spsc(q) = self {
+            q.publish();
+        }
+    }
+
     /// Whether the reader has taken everything.
     pub(super) fn is_empty(&self) -> bool {
         match self {

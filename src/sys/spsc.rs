@@ -2,8 +2,8 @@
 //! writer stores a message into a slot and publishes its count with one release store, the
 //! reader takes it with one acquire load, and neither side takes a lock or a read-modify-
 //! write per message (the segment queue it replaces took two each side). Slots come in
-//! chunks of 16, allocated on first use (an idle pipe holds none) and linked as the queue
-//! grows; the reader hands each drained chunk back as a spare for the writer's next one, as
+//! chunks (16, then 256), allocated on first use (an idle pipe holds none) and linked as the
+//! queue grows; the reader hands each drained chunk back as a spare for the writer's next one, as
 //! libzmq's yqueue does. The two handles are `Send` but not `Sync` and not `Clone`, which
 //! is what makes "single" true.
 //!
@@ -20,16 +20,25 @@ use std::ptr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
-const SLOTS: usize = 16;
+/// Slots in a queue's first chunk: most pipes carry a few messages at a time, and an idle
+/// connection's memory is counted (tests/memory.rs).
+const FIRST: usize = 16;
+/// Slots in each later chunk: a burst queued by an I/O thread's read runs to thousands of
+/// messages, and a chunk the consumer cannot hand back as the spare is freed on its thread
+/// after being allocated on the producer's, glibc's slow path; fewer, larger chunks make
+/// that rare.
+const LATER: usize = 256;
 
 struct Chunk<T> {
-    slots: [UnsafeCell<MaybeUninit<T>>; SLOTS],
+    slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
     next: AtomicPtr<Chunk<T>>,
 }
 
-fn new_chunk<T>() -> *mut Chunk<T> {
+fn new_chunk<T>(slots: usize) -> *mut Chunk<T> {
     Box::into_raw(Box::new(Chunk {
-        slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; SLOTS],
+        slots: (0..slots)
+            .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+            .collect(),
         next: AtomicPtr::new(ptr::null_mut()),
     }))
 }
@@ -46,6 +55,8 @@ struct Position<T> {
     count: usize,
     /// The chunk holding the last slot written / read (null before the first).
     chunk: *mut Chunk<T>,
+    /// The next slot in `chunk`.
+    index: usize,
     /// The consumer's last look at the producer's count.
     seen: usize,
 }
@@ -89,6 +100,7 @@ pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
         own: UnsafeCell::new(Position {
             count: 0,
             chunk: ptr::null_mut(),
+            index: 0,
             seen: 0,
         }),
     };
@@ -112,16 +124,32 @@ pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
 }
 
 impl<T> Producer<T> {
-    /// Appends `item` and makes it visible to the consumer.
+    /// Appends `item` and makes it visible to the consumer, with what was written quietly
+    /// before it.
     pub(crate) fn push(&self, item: T) {
+        self.push_quiet(item);
+        self.publish();
+    }
+
+    /// Makes everything written so far visible to the consumer: one release store for a
+    /// whole batch of quiet writes.
+    pub(crate) fn publish(&self) {
+        let shared = &*self.shared;
+        // SAFETY: only this Producer touches the producer's position.
+        let written = unsafe { (*shared.producer.own.get()).count };
+        shared.producer.published.store(written, Ordering::Release);
+    }
+
+    /// Appends `item` without making it visible yet (see [`Producer::publish`]).
+    pub(crate) fn push_quiet(&self, item: T) {
         let shared = &*self.shared;
         // SAFETY: only this Producer touches the producer's position, and it is not Sync.
         let me = unsafe { &mut *shared.producer.own.get() };
-        let slot = me.count % SLOTS;
-        if slot == 0 {
+        // SAFETY: a non-null chunk of ours is live (see below).
+        if me.chunk.is_null() || me.index == unsafe { &*me.chunk }.slots.len() {
             let fresh = shared.spare.swap(ptr::null_mut(), Ordering::Acquire);
             let fresh = if fresh.is_null() {
-                new_chunk()
+                new_chunk(if me.chunk.is_null() { FIRST } else { LATER })
             } else {
                 // SAFETY: the consumer gave this chunk up (Release swap) and holds no
                 // pointer to it; we own it now.
@@ -136,15 +164,16 @@ impl<T> Producer<T> {
                 unsafe { (*me.chunk).next.store(fresh, Ordering::Release) };
             }
             me.chunk = fresh;
+            me.index = 0;
         }
         // SAFETY: the slot is beyond every count published so far, so the consumer does
-        // not read it until the store below; it is uninitialised (new, or moved out).
-        unsafe { (*(*me.chunk).slots[slot].get()).write(item) };
+        // not read it until a later publish; it is uninitialised (new, or moved out).
+        unsafe { (*(*me.chunk).slots[me.index].get()).write(item) };
+        me.index += 1;
         me.count += 1;
-        shared.producer.published.store(me.count, Ordering::Release);
     }
 
-    /// Whether the consumer has taken everything pushed.
+    /// Whether the consumer has taken everything written, quietly or not.
     pub(crate) fn is_empty(&self) -> bool {
         let shared = &*self.shared;
         // SAFETY: only this Producer touches the producer's position.
@@ -195,8 +224,8 @@ unsafe fn take<T>(shared: &Shared<T>, me: &mut Position<T>, limit: Option<usize>
             return None;
         }
     }
-    let slot = me.count % SLOTS;
-    if slot == 0 {
+    // SAFETY: a non-null chunk of ours is live (only we hand chunks back).
+    if me.chunk.is_null() || me.index == unsafe { &*me.chunk }.slots.len() {
         let next = if me.chunk.is_null() {
             shared.first.load(Ordering::Acquire)
         } else {
@@ -211,7 +240,10 @@ unsafe fn take<T>(shared: &Shared<T>, me: &mut Position<T>, limit: Option<usize>
             next
         };
         me.chunk = next;
+        me.index = 0;
     }
+    let slot = me.index;
+    me.index += 1;
     me.count += 1;
     // SAFETY: the acquired count covers this slot, so the producer wrote it; it is read once.
     Some(unsafe { (*(*me.chunk).slots[slot].get()).assume_init_read() })
