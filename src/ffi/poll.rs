@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::getsockopt::events;
 use super::guard;
-use super::socket::{FfiSocket, lookup};
+use super::socket::{FfiSocket, lookup_shared};
 use super::wake::{Woke, deadline, readable, sleep_on};
 
 const ZMQ_POLLIN: c_short = 1;
@@ -75,7 +75,11 @@ pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c
         };
         let socks = items
             .iter()
-            .map(|i| (!i.socket.is_null()).then(|| lookup(i.socket)).transpose())
+            .map(|i| {
+                (!i.socket.is_null())
+                    .then(|| lookup_shared(i.socket))
+                    .transpose()
+            })
             .collect::<Result<Vec<_>, c_int>>()?;
         let limit = u64::try_from(timeout).ok().map(Duration::from_millis);
         poll_items(items, &socks, limit)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::getsockopt::events;
 use super::guard;
 use super::send::send_whole;
-use super::socket::{FfiSocket, lookup};
+use super::socket::{FfiSocket, lookup_shared};
 use super::wake::{Woke, readable, sleep_on};
 use crate::error::Error;
 use crate::message::Message;
@@ -129,10 +129,10 @@ fn run(
     capture: *mut c_void,
     ctl: *mut c_void,
 ) -> Result<c_int, c_int> {
-    let f = lookup(front)?;
-    let b = lookup(back)?;
+    let f = lookup_shared(front)?;
+    let b = lookup_shared(back)?;
     let opt = |p: *mut c_void| -> Result<Option<Arc<FfiSocket>>, c_int> {
-        (!p.is_null()).then(|| lookup(p)).transpose()
+        (!p.is_null()).then(|| lookup_shared(p)).transpose()
     };
     let cap = opt(capture)?;
     let ctl = opt(ctl)?;
