@@ -229,7 +229,7 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         taken: Default::default(),
         direct_written: Default::default(),
     });
-    let [(tx0, rx0), (tx1, rx1)] = config.conflate.map(queue::queue);
+    let [(tx0, rx0), (tx1, rx1)] = queue::pair(config.conflate);
     let end = |shared, side, tx, rx| PipeEnd {
         shared,
         side,

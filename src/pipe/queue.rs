@@ -21,15 +21,20 @@ pub(super) enum Rx<T> {
     Conflating(Arc<SegQueue<T>>),
 }
 
-/// A direction's two halves.
-pub(super) fn queue<T>(conflate: bool) -> (Tx<T>, Rx<T>) {
-    if conflate {
-        let q = Arc::new(SegQueue::new());
-        (Tx::Conflating(q.clone()), Rx::Conflating(q))
-    } else {
-        let (tx, rx) = spsc::channel();
-        (Tx::Spsc(tx), Rx::Spsc(rx))
-    }
+/// A pipe's two directions, indexed by the writing side.
+pub(super) fn pair<T>(conflate: [bool; 2]) -> [(Tx<T>, Rx<T>); 2] {
+    let fast = spsc::channels();
+    let mut dir = 0;
+    fast.map(|(tx, rx)| {
+        let conflating = conflate[dir];
+        dir += 1;
+        if conflating {
+            let q = Arc::new(SegQueue::new());
+            (Tx::Conflating(q.clone()), Rx::Conflating(q))
+        } else {
+            (Tx::Spsc(tx), Rx::Spsc(rx))
+        }
+    })
 }
 
 impl<T> Tx<T> {

@@ -83,18 +83,21 @@ unsafe impl<T: Send> Send for Shared<T> {}
 
 /// The writing end.
 pub(crate) struct Producer<T> {
-    shared: Arc<Shared<T>>,
+    both: Arc<[Shared<T>; 2]>,
+    dir: usize,
     _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
 /// The reading end.
 pub(crate) struct Consumer<T> {
-    shared: Arc<Shared<T>>,
+    both: Arc<[Shared<T>; 2]>,
+    dir: usize,
     _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
-/// A new, empty queue.
-pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
+/// Two new, empty queues in one allocation (a pipe's two directions: one allocation per
+/// pipe keeps an idle connection small and its memory reusable).
+pub(crate) fn channels<T>() -> [(Producer<T>, Consumer<T>); 2] {
     let side = || Side {
         published: AtomicUsize::new(0),
         own: UnsafeCell::new(Position {
@@ -104,26 +107,42 @@ pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
             seen: 0,
         }),
     };
-    let shared = Arc::new(Shared {
+    let queue = || Shared {
         producer: side(),
         _apart: [0; 64],
         consumer: side(),
         first: AtomicPtr::new(ptr::null_mut()),
         spare: AtomicPtr::new(ptr::null_mut()),
-    });
-    (
-        Producer {
-            shared: shared.clone(),
-            _not_sync: PhantomData,
-        },
-        Consumer {
-            shared,
-            _not_sync: PhantomData,
-        },
-    )
+    };
+    let both = Arc::new([queue(), queue()]);
+    [0, 1].map(|dir| {
+        (
+            Producer {
+                both: both.clone(),
+                dir,
+                _not_sync: PhantomData,
+            },
+            Consumer {
+                both: both.clone(),
+                dir,
+                _not_sync: PhantomData,
+            },
+        )
+    })
+}
+
+/// One new, empty queue.
+#[cfg(test)]
+pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
+    let [one, _] = channels();
+    one
 }
 
 impl<T> Producer<T> {
+    fn shared(&self) -> &Shared<T> {
+        &self.both[self.dir]
+    }
+
     /// Appends `item` and makes it visible to the consumer, with what was written quietly
     /// before it.
     pub(crate) fn push(&self, item: T) {
@@ -134,7 +153,7 @@ impl<T> Producer<T> {
     /// Makes everything written so far visible to the consumer: one release store for a
     /// whole batch of quiet writes.
     pub(crate) fn publish(&self) {
-        let shared = &*self.shared;
+        let shared = self.shared();
         // SAFETY: only this Producer touches the producer's position.
         let written = unsafe { (*shared.producer.own.get()).count };
         shared.producer.published.store(written, Ordering::Release);
@@ -142,7 +161,7 @@ impl<T> Producer<T> {
 
     /// Appends `item` without making it visible yet (see [`Producer::publish`]).
     pub(crate) fn push_quiet(&self, item: T) {
-        let shared = &*self.shared;
+        let shared = self.shared();
         // SAFETY: only this Producer touches the producer's position, and it is not Sync.
         let me = unsafe { &mut *shared.producer.own.get() };
         // SAFETY: a non-null chunk of ours is live (see below).
@@ -175,7 +194,7 @@ impl<T> Producer<T> {
 
     /// Whether the consumer has taken everything written, quietly or not.
     pub(crate) fn is_empty(&self) -> bool {
-        let shared = &*self.shared;
+        let shared = self.shared();
         // SAFETY: only this Producer touches the producer's position.
         let written = unsafe { (*shared.producer.own.get()).count };
         shared.consumer.published.load(Ordering::Acquire) == written
@@ -183,13 +202,17 @@ impl<T> Producer<T> {
 }
 
 impl<T> Consumer<T> {
+    fn shared(&self) -> &Shared<T> {
+        &self.both[self.dir]
+    }
+
     /// Takes the oldest item, if one has been published.
     pub(crate) fn pop(&self) -> Option<T> {
         // SAFETY: only this Consumer touches the consumer's position, and it is not Sync.
-        let me = unsafe { &mut *self.shared.consumer.own.get() };
+        let me = unsafe { &mut *self.shared().consumer.own.get() };
         // SAFETY: as above.
-        let item = unsafe { take(&self.shared, me, None)? };
-        self.shared
+        let item = unsafe { take(self.shared(), me, None)? };
+        self.shared()
             .consumer
             .published
             .store(me.count, Ordering::Release);
@@ -199,11 +222,11 @@ impl<T> Consumer<T> {
     /// Whether nothing published is left to take.
     pub(crate) fn is_empty(&self) -> bool {
         // SAFETY: only this Consumer touches the consumer's position.
-        let me = unsafe { &mut *self.shared.consumer.own.get() };
+        let me = unsafe { &mut *self.shared().consumer.own.get() };
         if me.count != me.seen {
             return false;
         }
-        me.seen = self.shared.producer.published.load(Ordering::Acquire);
+        me.seen = self.shared().producer.published.load(Ordering::Acquire);
         me.count == me.seen
     }
 }

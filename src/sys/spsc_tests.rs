@@ -33,7 +33,7 @@ fn a_new_queue_is_empty_and_allocates_nothing() {
     let (tx, rx) = channel::<String>();
     assert!(tx.is_empty() && rx.is_empty());
     assert_eq!(rx.pop(), None);
-    assert!(tx.shared.first.load(Ordering::Relaxed).is_null());
+    assert!(tx.shared().first.load(Ordering::Relaxed).is_null());
 }
 
 #[test]
