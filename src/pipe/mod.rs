@@ -449,14 +449,9 @@ impl PipeEnd {
         Ok(msg)
     }
 
-    /// Hands quiet pushes over to the other end at once.
-    fn hand_over(&self) {
-        self.tx.publish();
-    }
-
-    /// Hands quiet pushes over and wakes the other end.
+    /// Hands quiet pushes over (one publish for the batch) and wakes the other end.
     pub fn flush(&self) {
-        self.hand_over();
+        self.tx.publish();
         self.shared.notifiers[1 - self.side].notify();
     }
 
@@ -464,7 +459,7 @@ impl PipeEnd {
     /// means the other end is gone and everything it sent has been taken.
     #[allow(clippy::result_unit_err)]
     pub fn pull(&self) -> Result<Option<Message>, ()> {
-        if let Some(msg) = self.take_one() {
+        if let Some(msg) = self.rx.pop() {
             self.count_taken();
             return Ok(Some(msg));
         }
@@ -479,7 +474,7 @@ impl PipeEnd {
             return Ok(None);
         }
         // A message handed over just before the peer closed.
-        let msg = self.take_one().ok_or(())?;
+        let msg = self.rx.pop().ok_or(())?;
         self.count_taken();
         Ok(Some(msg))
     }
@@ -501,10 +496,6 @@ impl PipeEnd {
         let n = owed.swap(0, Ordering::Acquire);
         self.received.set(self.received.get() + n);
         n > 0
-    }
-
-    fn take_one(&self) -> Option<Message> {
-        self.rx.pop()
     }
 
     /// Counts a message taken, and tells the writer every low-water mark (half the
@@ -572,7 +563,7 @@ impl PipeEnd {
 impl Drop for PipeEnd {
     fn drop(&mut self) {
         // What we sent stays readable: the queues live as long as either end.
-        self.hand_over();
+        self.tx.publish();
         self.shared.closed[self.side].store(true, Ordering::SeqCst);
         self.shared.notifiers[1 - self.side].notify();
     }
