@@ -12,8 +12,7 @@
 //! the users' bench 15% more: the chunk's reference count is two atomic operations per
 //! frame), but a small one sent inproc, where the receiving thread would free what another
 //! core allocated, is copied here (`Message::rehome_small_frames`): 2.9 M -> 6.1 M 1-byte
-//! messages a second. Only what a message was built from (a `Vec`, a `String`, a copied
-//! slice) is copied; a `Bytes` the caller passes is taken as it is.
+//! messages a second.
 //!
 //! A frame keeps its whole chunk alive, so only small frames come from here: a program that
 //! holds on to one small message pins at most `CHUNK` bytes with it.
