@@ -136,6 +136,9 @@ pub(crate) struct PipeConfig {
 /// `peer_hwms` of a pipe whose other end is an I/O connection, not a socket.
 const NO_PEER: usize = usize::MAX;
 
+/// Messages a reader takes between looks at a writer's mark while the writer has none.
+const RECHECK_UNBOUNDED: u64 = 512;
+
 /// The capacity of a queue that both a writer's and a reader's high-water mark bound:
 /// their sum, or no limit when either is 0 (libzmq's rule for inproc pipes).
 pub(crate) fn combined_hwm(snd: usize, rcv: usize) -> usize {
@@ -161,6 +164,10 @@ pub(crate) struct PipeEnd {
     seen_taken: Cell<u64>,
     /// Messages this end has taken from the other (published in `taken`).
     received: Cell<u64>,
+    /// Messages still to take before `received` is published, counting down from the
+    /// writer's low-water mark (a division per message cost more than the rest of the
+    /// count; 0 until the first message).
+    until_publish: Cell<u64>,
     /// When this end last queued a message, for [`PipeEnd::push`]'s choice of a direct write.
     last_push: Cell<Option<Instant>>,
     /// When a non-blocking send last re-read the reader's progress (see [`glancing`]).
@@ -238,6 +245,7 @@ pub(crate) fn pipe_with(notifiers: [Notifier; 2], config: PipeConfig) -> (PipeEn
         sent: Cell::new(0),
         seen_taken: Cell::new(0),
         received: Cell::new(0),
+        until_publish: Cell::new(0),
         last_push: Cell::new(None),
         glanced_at: Cell::new(None),
     };
@@ -504,13 +512,25 @@ impl PipeEnd {
     /// back that many at a time, so it resumes in batches and POLLOUT answers as libzmq's.
     /// Between those points the writer reads nothing this side writes.
     fn count_taken(&self) {
-        let n = self.received.get() + 1;
-        self.received.set(n);
+        self.received.set(self.received.get() + 1);
+        let left = self.until_publish.get();
+        if left > 1 {
+            self.until_publish.set(left - 1);
+            return;
+        }
+        // The writer's mark is read again at each publish, so a changed one applies from
+        // the next. Without a mark nobody waits for credit, but one may be set meanwhile:
+        // look again after a while (a drained queue publishes at once anyway).
         let writer = 1 - self.side;
         let lwm = (self.shared.hwm[writer].load(Ordering::Relaxed) as u64).div_ceil(2);
-        if lwm != 0 && n.is_multiple_of(lwm) {
+        let next = if lwm == 0 { RECHECK_UNBOUNDED } else { lwm };
+        if left == 1 || next == 1 {
             self.publish_taken();
             self.wake_writer();
+            self.until_publish.set(next);
+        } else {
+            // The first message taken: it counts towards the first mark.
+            self.until_publish.set(next - 1);
         }
     }
 
