@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +20,7 @@ use crate::message::Message;
 use crate::signal::{Signal, Watcher};
 use crate::socket::core::SocketCore;
 use crate::socket_type::SocketType;
+use crate::sys::lock::{Lock, LockGuard};
 
 pub(crate) static SOCKETS: Registry<FfiSocket> = Registry::new();
 
@@ -32,7 +33,7 @@ pub(crate) struct FfiSocket {
     signal: Arc<Signal>,
     pub(crate) ctx: Arc<FfiCtx>,
     /// `None` once closed (a call racing zmq_close sees ENOTSOCK).
-    state: Mutex<Option<SockState>>,
+    state: Lock<Option<SockState>>,
     /// Whether ZMQ_FD was handed out: from then on every change reaches the eventfd.
     fd_exported: AtomicBool,
     /// The thread publishing zmq_socket_monitor's events, if one runs.
@@ -99,7 +100,7 @@ impl FfiSocket {
 
     /// Locks the socket's state; ENOTSOCK if it was closed meanwhile.
     pub(crate) fn lock(&self) -> Result<StateGuard<'_>, c_int> {
-        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = self.state.lock();
         if guard.is_none() {
             return Err(libc::ENOTSOCK);
         }
@@ -146,7 +147,7 @@ impl FfiSocket {
 }
 
 /// A locked, open socket state.
-pub(crate) struct StateGuard<'a>(MutexGuard<'a, Option<SockState>>);
+pub(crate) struct StateGuard<'a>(LockGuard<'a, Option<SockState>>);
 
 impl std::ops::Deref for StateGuard<'_> {
     type Target = SockState;
@@ -235,7 +236,7 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
             wake,
             signal,
             ctx: c,
-            state: Mutex::new(Some(SockState {
+            state: Lock::new(Some(SockState {
                 core,
                 outgoing: Message::new(),
                 incoming: VecDeque::new(),
@@ -254,7 +255,7 @@ pub extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
 pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     guard(-1, || {
         let sock = SOCKETS.remove(s).ok_or(libc::ENOTSOCK)?;
-        let state = sock.state.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let state = sock.state.lock().take();
         if sock.fd_exported.load(Ordering::SeqCst) {
             sock.signal.unwatch(&sock.wake);
         }

@@ -5,6 +5,7 @@
 
 pub(crate) mod fd;
 pub(crate) mod heap;
+pub(crate) mod lock;
 pub(crate) mod peercred;
 #[cfg_attr(fuzzing, allow(dead_code))] // its one user, the real cipher, is out of fuzz builds
 pub(crate) mod simd;
