@@ -204,7 +204,6 @@ impl Decoder {
     ///
     /// `accept` sees the header before the body has arrived, so a frame that is wrong in its
     /// context is refused as early as one that is too large.
-    #[inline]
     pub fn next_frame(
         &mut self,
         accept: impl FnOnce(&FrameHeader) -> Result<(), ProtocolError>,

@@ -555,7 +555,6 @@ impl Engine {
 
     /// Splits the next whole frame off the input, refusing frames that are wrong here from
     /// their header alone.
-    #[inline]
     fn read_frame(&mut self) -> Result<Option<(FrameHeader, Bytes)>, ProtocolError> {
         let in_message = !self.parts.is_empty();
         let ready = self.is_ready();
