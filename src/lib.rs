@@ -36,6 +36,7 @@ pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
 mod frame_arena;
+pub mod future;
 mod io;
 pub mod message;
 mod monitor;

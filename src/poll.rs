@@ -54,7 +54,7 @@ impl<'a> PollItem<'a> {
 
     /// Updates the result; true if anything asked for is ready.
     fn check(&mut self) -> Result<bool> {
-        let mut core = self.socket.core().borrow_mut();
+        let mut core = self.socket.core().lock();
         core.check_open()?;
         self.readable = self.want_read && core.readable();
         self.writable = self.want_write && core.writable();
@@ -72,7 +72,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
     let waiter = Arc::new(Signal::new());
     let signals: Vec<Arc<Signal>> = items
         .iter()
-        .map(|i| i.socket.core().borrow().signal().clone())
+        .map(|i| i.socket.core().lock().signal().clone())
         .collect();
     for s in &signals {
         s.watch(&waiter);
@@ -144,16 +144,16 @@ pub fn proxy(
 
 fn forward(from: &dyn Socket, to: &dyn Socket, capture: Option<&dyn Socket>) -> Result<()> {
     for _ in 0..PROXY_BATCH {
-        let msg = match from.core().borrow_mut().recv(true) {
+        let msg = match from.core().lock().recv(true) {
             Ok(m) => m,
             Err(Error::Again) => return Ok(()),
             Err(e) => return Err(e),
         };
         if let Some(c) = capture {
             // A capture socket that cannot keep up loses copies, not traffic.
-            let _ = c.core().borrow_mut().send(msg.clone(), true);
+            let _ = c.core().lock().send(msg.clone(), true);
         }
-        to.core().borrow_mut().send(msg, false)?;
+        crate::socket::blocking::send(to.core(), msg, false)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex};
+use std::task::Waker;
 use std::thread::Thread;
 use std::time::Instant;
 
@@ -46,6 +47,11 @@ struct Sleepers {
     /// Watchers to pass each notification on to: pollers waiting on several sockets, and
     /// the C ABI's eventfds.
     watchers: Vec<Arc<dyn Watcher>>,
+    /// Tasks waiting in a future, each under the id its future holds; woken and dropped
+    /// by the next notification (a future re-registers when polled again).
+    wakers: Vec<(u64, Waker)>,
+    /// The id the next registered future gets.
+    next_waker: u64,
 }
 
 impl std::fmt::Debug for Signal {
@@ -96,12 +102,19 @@ impl Signal {
             // A notifier since the waiter registered has woken it already.
             return;
         }
-        let sleepers = self.sleepers();
+        let mut sleepers = self.sleepers();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         // Lock order is always socket signal, then watcher: a watcher never takes a
         // socket's lock while holding its own.
         for w in &sleepers.watchers {
             w.wake();
+        }
+        if !sleepers.wakers.is_empty() {
+            // Woken under the lock, which keeps the list's allocation for the next
+            // registration: a waker only schedules its task, it never polls it here.
+            let n = sleepers.wakers.len();
+            sleepers.wakers.drain(..).for_each(|(_, w)| w.wake());
+            self.waiters.fetch_sub(n, Ordering::SeqCst);
         }
         // Unparked after the lock is released: a woken thread takes the lock at once to
         // leave the list, and finding it still held costs it two more futex calls.
@@ -160,6 +173,43 @@ impl Signal {
     /// Withdraws a waiter that found its condition already met.
     pub fn cancel(&self, _key: WaitKey) {
         self.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Has the next notification wake `waker`: a future's registration, kept under the id
+    /// in `slot` (set on the first call; later calls replace the waker). The caller must
+    /// re-check its condition after this, as after [`prepare`](Self::prepare), and call
+    /// [`forget_waker`](Self::forget_waker) once it stops waiting.
+    pub fn register_waker(&self, slot: &mut Option<u64>, waker: &Waker) {
+        let mut sleepers = self.sleepers();
+        let known = slot.and_then(|id| sleepers.wakers.iter_mut().find(|(i, _)| *i == id));
+        match known {
+            Some((_, w)) => {
+                if !w.will_wake(waker) {
+                    w.clone_from(waker);
+                }
+            }
+            None => {
+                let id = sleepers.next_waker;
+                sleepers.next_waker += 1;
+                sleepers.wakers.push((id, waker.clone()));
+                *slot = Some(id);
+                self.waiters.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        drop(sleepers);
+        // Armed after the waker is listed: a notifier that disarms us takes the lock and
+        // finds it there.
+        self.armed.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Withdraws a future's registration, if no notification has taken it yet.
+    pub fn forget_waker(&self, id: u64) {
+        let mut sleepers = self.sleepers();
+        if let Some(i) = sleepers.wakers.iter().position(|(i, _)| *i == id) {
+            sleepers.wakers.swap_remove(i);
+            self.waiters.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
     /// Sleeps until notified after `key` was taken, or until `deadline`. Returns false when
@@ -283,6 +333,44 @@ mod tests {
         assert!(!s.was_notified());
         s.notify();
         assert!(s.was_notified());
+    }
+
+    /// A waker that counts its wake-ups.
+    struct Count(AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_registered_waker_is_woken_once_by_the_next_notify() {
+        let s = Signal::new();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut slot = None;
+        s.register_waker(&mut slot, &waker);
+        s.register_waker(&mut slot, &waker);
+        s.notify();
+        s.notify();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(s.waiters.load(Ordering::SeqCst), 0);
+        s.register_waker(&mut slot, &waker);
+        s.notify();
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_forgotten_waker_is_not_woken() {
+        let s = Signal::new();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let mut slot = None;
+        s.register_waker(&mut slot, &Waker::from(count.clone()));
+        s.forget_waker(slot.unwrap());
+        s.notify();
+        assert_eq!(count.0.load(Ordering::SeqCst), 0);
+        assert_eq!(s.waiters.load(Ordering::SeqCst), 0);
     }
 
     #[test]

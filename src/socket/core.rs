@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use crossbeam_channel::Receiver;
@@ -12,7 +12,7 @@ use crossbeam_channel::Receiver;
 use super::endpoints::Endpoints;
 use super::pattern::{self, Attempt, Pattern};
 use crate::context::Context;
-use crate::error::{Error, Result, SendError};
+use crate::error::{Error, Result};
 use crate::io::{Command, EventSender, PeerMeta, SocketEvent, SocketLink, SocketState};
 use crate::message::Message;
 use crate::options::Options;
@@ -158,7 +158,7 @@ impl SocketCore {
     }
 
     /// Takes in pipes and peer news from the I/O threads and inproc peers.
-    pub(super) fn process_events(&mut self) {
+    pub(crate) fn process_events(&mut self) {
         // Checked on every send and receive: an emptiness test is cheaper than a failed take.
         if !self.events_pending.load(Ordering::Acquire) {
             return;
@@ -270,108 +270,6 @@ impl SocketCore {
     pub(crate) fn unsubscribe(&mut self, topic: &[u8]) -> Result<()> {
         self.process_events();
         self.pattern.unsubscribe(topic, &self.options)
-    }
-
-    /// Runs `attempt` until it succeeds, blocking on the socket's signal up to `timeout`
-    /// (`None` blocks forever, zero never blocks). `attempt` returns `Ok(None)` to wait.
-    pub(super) fn block_on<T>(
-        &mut self,
-        timeout: Option<Duration>,
-        mut attempt: impl FnMut(&mut SocketCore) -> Result<Option<T>>,
-    ) -> Result<T> {
-        self.check_open()?;
-        self.process_events();
-        if let Some(v) = attempt(self)? {
-            return Ok(v);
-        }
-        if timeout == Some(Duration::ZERO) {
-            return Err(Error::Again);
-        }
-        // No spinning before the sleep: measured on two cores, looking again 64 times cost
-        // inproc round trips 1.8 -> 6.5 us and ipc ones 8.3 -> 12.6 us (the looks keep the
-        // peer's cache lines bouncing and its core busy), and gained no throughput; 50 us
-        // of yielding looks halved streaming throughput.
-        self.forget_removed();
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let key = self.signal.prepare();
-            self.process_events();
-            match attempt(self) {
-                Ok(None) => {}
-                Ok(Some(v)) => {
-                    self.signal.cancel(key);
-                    return Ok(v);
-                }
-                Err(e) => {
-                    self.signal.cancel(key);
-                    return Err(e);
-                }
-            }
-            if let Err(e) = self.check_open() {
-                self.signal.cancel(key);
-                return Err(e);
-            }
-            if !self.signal.wait(key, deadline) {
-                self.process_events();
-                return attempt(self)?.ok_or(Error::Again);
-            }
-        }
-    }
-
-    /// Sends a whole message by the socket type's rules, blocking up to SNDTIMEO where the
-    /// pattern blocks.
-    pub(crate) fn send(&mut self, msg: Message, nonblocking: bool) -> Result<(), SendError> {
-        if msg.is_empty() {
-            return Err(SendError {
-                error: Error::Invalid("a message needs at least one frame"),
-                message: msg,
-            });
-        }
-        if self.receiving(false) {
-            return Err(SendError {
-                error: Error::State,
-                message: msg,
-            });
-        }
-        let timeout = if nonblocking {
-            Some(Duration::ZERO)
-        } else {
-            self.options.sndtimeo
-        };
-        let mut slot = Some(msg);
-        let result = self.block_on(timeout, |core| {
-            let Some(msg) = slot.take() else {
-                return Ok(Some(()));
-            };
-            match core.try_send(msg) {
-                Attempt::Sent => Ok(Some(())),
-                Attempt::WouldBlock(m) => {
-                    slot = Some(m);
-                    Ok(None)
-                }
-                Attempt::Failed(e, m) => {
-                    slot = Some(m);
-                    Err(e)
-                }
-            }
-        });
-        result.map_err(|error| SendError {
-            error,
-            message: slot.take().unwrap_or_default(),
-        })
-    }
-
-    /// Receives a whole message by the socket type's rules, blocking up to RCVTIMEO.
-    pub(crate) fn recv(&mut self, nonblocking: bool) -> Result<Message> {
-        if let Some(m) = self.lookahead.take() {
-            return Ok(m);
-        }
-        let timeout = if nonblocking {
-            Some(Duration::ZERO)
-        } else {
-            self.options.rcvtimeo
-        };
-        self.block_on(timeout, SocketCore::try_recv)
     }
 
     /// Whether a receive would return a message now (ZMQ_POLLIN). Unless the pattern can

@@ -4,7 +4,7 @@
 macro_rules! socket_common {
     ($name:ident, $kind:expr) => {
         impl $crate::socket::sealed::Sealed for $name {
-            fn core(&self) -> &::std::cell::RefCell<$crate::socket::core::SocketCore> {
+            fn core(&self) -> &$crate::sys::lock::Lock<$crate::socket::core::SocketCore> {
                 &self.core
             }
         }
@@ -23,7 +23,7 @@ macro_rules! socket_common {
             /// [`Error::TooManySockets`](crate::Error::TooManySockets) past its socket limit.
             pub fn new(ctx: &$crate::Context) -> $crate::Result<$name> {
                 Ok($name {
-                    core: ::std::cell::RefCell::new($crate::socket::core::SocketCore::new(
+                    core: $crate::sys::lock::Lock::new($crate::socket::core::SocketCore::new(
                         ctx, $kind,
                     )?),
                 })
@@ -34,7 +34,7 @@ macro_rules! socket_common {
             /// # Errors
             /// An invalid or unsupported endpoint, or an address already in use.
             pub fn bind(&self, endpoint: &str) -> $crate::Result<()> {
-                self.core.borrow_mut().bind(endpoint)
+                self.core.lock().bind(endpoint)
             }
 
             /// Connects to `endpoint`, reconnecting whenever the connection is lost. Messages
@@ -43,7 +43,7 @@ macro_rules! socket_common {
             /// # Errors
             /// An invalid or unsupported endpoint, or a host name that does not resolve.
             pub fn connect(&self, endpoint: &str) -> $crate::Result<()> {
-                self.core.borrow_mut().connect(endpoint)
+                self.core.lock().connect(endpoint)
             }
 
             /// Stops listening on an endpoint bound with [`bind`](Self::bind), named as
@@ -54,7 +54,7 @@ macro_rules! socket_common {
             /// # Errors
             /// [`Error::NoSuchEndpoint`](crate::Error::NoSuchEndpoint) if it is not bound.
             pub fn unbind(&self, endpoint: &str) -> $crate::Result<()> {
-                self.core.borrow_mut().unbind(endpoint)
+                self.core.lock().unbind(endpoint)
             }
 
             /// Drops a connection made by [`connect`](Self::connect), with what is queued
@@ -63,13 +63,13 @@ macro_rules! socket_common {
             /// # Errors
             /// [`Error::NoSuchEndpoint`](crate::Error::NoSuchEndpoint) if it is not connected.
             pub fn disconnect(&self, endpoint: &str) -> $crate::Result<()> {
-                self.core.borrow_mut().disconnect(endpoint)
+                self.core.lock().disconnect(endpoint)
             }
 
             /// The endpoint of the last bind or connect, with a wildcard port resolved
             /// (ZMQ_LAST_ENDPOINT).
             pub fn last_endpoint(&self) -> Option<String> {
-                self.core.borrow().last_endpoint()
+                self.core.lock().last_endpoint()
             }
 
             /// Starts reporting this socket's connection events (libzmq's socket monitor):
@@ -78,7 +78,7 @@ macro_rules! socket_common {
             /// [`MonitorStopped`](crate::MonitorEvent::MonitorStopped), at the latest when
             /// the socket is dropped.
             pub fn monitor(&self) -> $crate::Monitor {
-                self.core.borrow_mut().monitor($crate::ALL_EVENTS)
+                self.core.lock().monitor($crate::ALL_EVENTS)
             }
 
             /// The socket's type (ZMQ_TYPE).
@@ -89,7 +89,7 @@ macro_rules! socket_common {
             /// Whether a receive or a send would go through now (ZMQ_EVENTS). Finding the
             /// socket readable may take the next message early; the next receive returns it.
             pub fn events(&self) -> $crate::socket::Events {
-                let mut core = self.core.borrow_mut();
+                let mut core = self.core.lock();
                 $crate::socket::Events {
                     readable: core.readable(),
                     writable: core.writable(),
@@ -121,7 +121,7 @@ macro_rules! rust_option_accessors {
             $(#[$doc])*
             #[allow(clippy::clone_on_copy)]
             pub fn $field(&self) -> $ty {
-                $crate::socket::sealed::Sealed::core(self).borrow().options.$field.clone()
+                $crate::socket::sealed::Sealed::core(self).lock().options.$field.clone()
             }
 
             $crate::socket::macros::option_setter!($access, $(#[$doc])* $field / $setter: $ty
@@ -144,7 +144,7 @@ macro_rules! option_setter {
         pub fn $setter(&self, value: $arg) -> $crate::Result<()> {
             let value: $ty = value.into();
             <$codec as $crate::options::codec::Codec<$ty>>::check(&value)?;
-            let mut core = $crate::socket::sealed::Sealed::core(self).borrow_mut();
+            let mut core = $crate::socket::sealed::Sealed::core(self).lock();
             core.options_mut().$field = value.clone();
             <$codec as $crate::options::codec::Codec<$ty>>::after_set(&value, core.options_mut());
             core.option_changed($crate::options::Effect::$effect);
@@ -171,7 +171,7 @@ macro_rules! socket_send {
                 &self,
                 msg: impl Into<$crate::Message>,
             ) -> $crate::Result<(), $crate::SendError> {
-                self.core.borrow_mut().send(msg.into(), false)
+                $crate::socket::blocking::send(&self.core, msg.into(), false)
             }
 
             /// Sends without blocking.
@@ -183,7 +183,24 @@ macro_rules! socket_send {
                 &self,
                 msg: impl Into<$crate::Message>,
             ) -> $crate::Result<(), $crate::SendError> {
-                self.core.borrow_mut().send(msg.into(), true)
+                $crate::socket::blocking::send(&self.core, msg.into(), true)
+            }
+
+            /// Sends asynchronously: the future resolves once the whole message is queued,
+            /// waiting where [`send`](Self::send) would block (SNDTIMEO does not apply;
+            /// bound the wait with the executor's timer). Dropped early, it sent nothing;
+            /// see [`SendFuture`]($crate::future::SendFuture).
+            pub fn send_async(
+                &self,
+                msg: impl Into<$crate::Message>,
+            ) -> $crate::future::SendFuture<'_> {
+                $crate::future::SendFuture::new(&self.core, msg.into())
+            }
+
+            /// The socket as a `futures::Sink` of messages (feature `futures`).
+            #[cfg(feature = "futures")]
+            pub fn send_sink(&self) -> $crate::future::SendSink<'_> {
+                $crate::future::SendSink::new(&self.core)
             }
         }
     };
@@ -201,7 +218,7 @@ macro_rules! socket_recv {
             /// [`Error::State`](crate::Error::State) out of turn (REQ, REP),
             /// [`Error::Terminated`](crate::Error::Terminated) when the context is terminated.
             pub fn recv(&self) -> $crate::Result<$crate::Message> {
-                self.core.borrow_mut().recv(false)
+                $crate::socket::blocking::recv(&self.core, false)
             }
 
             /// Receives without blocking.
@@ -210,7 +227,7 @@ macro_rules! socket_recv {
             /// As [`recv`](Self::recv), with [`Error::Again`](crate::Error::Again) when no
             /// message is waiting.
             pub fn try_recv(&self) -> $crate::Result<$crate::Message> {
-                self.core.borrow_mut().recv(true)
+                $crate::socket::blocking::recv(&self.core, true)
             }
 
             /// As [`recv`](Self::recv), with the properties of the connection the message
@@ -223,9 +240,22 @@ macro_rules! socket_recv {
             pub fn recv_with_properties(
                 &self,
             ) -> $crate::Result<($crate::Message, Option<$crate::Properties>)> {
-                let mut core = self.core.borrow_mut();
-                let msg = core.recv(false)?;
-                Ok((msg, core.last_properties()))
+                let msg = $crate::socket::blocking::recv(&self.core, false)?;
+                Ok((msg, self.core.lock().last_properties()))
+            }
+
+            /// Receives asynchronously: the future resolves to the next whole message
+            /// (RCVTIMEO does not apply; bound the wait with the executor's timer). Dropped
+            /// early, it loses nothing: the message stays queued for the next receive.
+            pub fn recv_async(&self) -> $crate::future::RecvFuture<'_> {
+                $crate::future::RecvFuture::new(&self.core)
+            }
+
+            /// The messages the socket receives, as a `futures::Stream` (feature
+            /// `futures`).
+            #[cfg(feature = "futures")]
+            pub fn recv_stream(&self) -> $crate::future::RecvStream<'_> {
+                $crate::future::RecvStream::new(&self.core)
             }
         }
     };

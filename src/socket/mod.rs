@@ -1,6 +1,7 @@
 //! The typed sockets. Each offers only the operations its pattern allows (a `Pull` has no
 //! `send`); the shared machinery is in `core`, each type's rules in `pattern`.
 
+pub(crate) mod blocking;
 mod capi;
 pub(crate) mod core;
 mod endpoints;
@@ -10,8 +11,6 @@ mod typed;
 
 pub(crate) use macros::{rust_option_accessors, socket_common, socket_recv, socket_send};
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Stream, Sub, XPub, XSub};
-
-use std::cell::RefCell;
 
 use self::core::SocketCore;
 
@@ -31,7 +30,7 @@ pub(crate) mod sealed {
     /// crate their cores.
     pub trait Sealed {
         /// The socket's shared machinery.
-        fn core(&self) -> &RefCell<SocketCore>;
+        fn core(&self) -> &crate::sys::lock::Lock<SocketCore>;
     }
 }
 

@@ -1,7 +1,5 @@
 //! The socket types, one struct each; their methods come from the macros in `macros`.
 
-use std::cell::RefCell;
-
 use super::core::SocketCore;
 use super::{rust_option_accessors, socket_common, socket_recv, socket_send};
 use crate::options::codec;
@@ -11,7 +9,7 @@ macro_rules! socket_struct {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         pub struct $name {
-            core: RefCell<SocketCore>,
+            core: crate::sys::lock::Lock<SocketCore>,
         }
     };
 }
@@ -125,7 +123,7 @@ impl Sub {
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().subscribe(prefix.as_ref())
+        self.core.lock().subscribe(prefix.as_ref())
     }
 
     /// Drops one subscription to `prefix` (ZMQ_UNSUBSCRIBE).
@@ -133,7 +131,7 @@ impl Sub {
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().unsubscribe(prefix.as_ref())
+        self.core.lock().unsubscribe(prefix.as_ref())
     }
 }
 
@@ -141,14 +139,14 @@ impl Pub {
     /// How many messages were dropped because a subscriber was at its high-water mark
     /// (libzmq drops them silently; this counter makes the loss visible).
     pub fn dropped(&self) -> u64 {
-        self.core.borrow_mut().dropped()
+        self.core.lock().dropped()
     }
 }
 
 impl XPub {
     /// How many messages were dropped because a subscriber was at its high-water mark.
     pub fn dropped(&self) -> u64 {
-        self.core.borrow_mut().dropped()
+        self.core.lock().dropped()
     }
 }
 
@@ -156,6 +154,6 @@ impl Router {
     /// How many messages were dropped: unknown routing ids, or peers at their high-water
     /// mark, without ROUTER_MANDATORY.
     pub fn dropped(&self) -> u64 {
-        self.core.borrow_mut().dropped()
+        self.core.lock().dropped()
     }
 }

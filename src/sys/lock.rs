@@ -18,7 +18,8 @@ use std::time::Duration;
 const NAP: Duration = Duration::from_micros(100);
 
 /// Mutual exclusion over a `T`; see the module's notes.
-pub(crate) struct Lock<T> {
+#[doc(hidden)]
+pub struct Lock<T> {
     held: AtomicBool,
     value: UnsafeCell<T>,
 }
@@ -30,7 +31,8 @@ pub(crate) struct Lock<T> {
 unsafe impl<T: Send> Sync for Lock<T> {}
 
 /// Exclusive access to a [`Lock`]'s value until dropped.
-pub(crate) struct LockGuard<'a, T> {
+#[doc(hidden)]
+pub struct LockGuard<'a, T> {
     lock: &'a Lock<T>,
 }
 
