@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench compare` runs every section; `FERROZMQ_BENCH_QUICK=1` (or `--quick`)
 //! a reduced set that finishes in well under a minute; `cargo bench --bench compare -- latency
-//! fanout` only the sections named (throughput, latency, fanout, curve, million). Each configuration alternates between
+//! fanout` only the sections named (throughput, latency, fanout, curve, async, million). Each configuration alternates between
 //! the two libraries several times and reports the medians and the ratio ferrozmq/libzmq,
 //! because one absolute number on a shared machine means little.
 //!
@@ -13,7 +13,8 @@
 //! 2. REQ/REP latency: every round trip timed on its own; p50 and p99.
 //! 3. PUB/SUB fan-out to 10 subscribers over tcp: total messages delivered per second.
 //! 4. CURVE: throughput and handshakes per second beside libzmq's CURVE (`compare/curve.rs`).
-//! 5. The classic message-queue comparison: 1,000,000 messages of one size through PUSH/PULL
+//! 5. The async API beside the blocking one and beside zmq.rs (`compare/asynch.rs`).
+//! 6. The classic message-queue comparison: 1,000,000 messages of one size through PUSH/PULL
 //!    over tcp, with the elapsed time at every 100,000 (full mode only).
 //!
 //! How CPU time is measured, without `unsafe`: Linux keeps each thread's exact on-CPU time
@@ -39,6 +40,9 @@ mod support;
 
 #[path = "compare/curve.rs"]
 mod curve;
+
+#[path = "compare/asynch.rs"]
+mod asynch;
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -819,6 +823,9 @@ fn main() {
     }
     if want("curve") {
         curve::curve(settings.rounds, quick);
+    }
+    if want("async") {
+        asynch::asynchronous(&settings);
     }
     if want("million") && (!quick || !picked.is_empty()) {
         million();

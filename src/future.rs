@@ -48,7 +48,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, Result, SendError};
 use crate::message::Message;
-use crate::signal::Signal;
+use crate::signal::{Blocked, Signal};
 use crate::socket::blocking::{attempt_recv, attempt_send};
 use crate::socket::core::SocketCore;
 use crate::sys::lock::Lock;
@@ -64,18 +64,25 @@ pub use stream::{RecvStream, SendSink};
 struct Registration {
     signal: Option<Arc<Signal>>,
     id: Option<u64>,
+    /// A task waiting in a future counts as a thread blocked in a call: the I/O threads
+    /// busy-poll for a moment after activity while one waits, so a reply is picked up at
+    /// once rather than after an epoll wake-up, then passed on to the task's waker.
+    /// Without it an async REQ/REP round trip over tcp took about twice the blocking one.
+    blocked: Option<Blocked>,
 }
 
 impl Registration {
     fn register(&mut self, core: &SocketCore, waker: &Waker) {
         let signal = self.signal.get_or_insert_with(|| core.signal().clone());
         signal.register_waker(&mut self.id, waker);
+        self.blocked.get_or_insert_with(Blocked::new);
     }
 
     fn withdraw(&mut self) {
         if let (Some(signal), Some(id)) = (&self.signal, self.id.take()) {
             signal.forget_waker(id);
         }
+        self.blocked = None;
     }
 }
 
