@@ -1,11 +1,13 @@
 //! Section 5: the async API beside the blocking one, and beside zmq.rs (the `zeromq` crate,
 //! pure Rust on tokio), in the same run.
 //!
-//! Every async row runs its two ends as tasks of one multi-thread tokio runtime with two
-//! workers, the usual way a tokio service is built; the blocking rows run the same two ends
-//! on two plain threads. zmq.rs speaks tcp and ipc here, not inproc. Bodies are one
+//! The async rows run their two ends two ways: each on its own thread with a current-thread
+//! tokio runtime (as the blocking rows run each end on its own thread), and as tasks of one
+//! multi-thread runtime with two workers, the usual shape of a tokio service, and the one
+//! zmq.rs runs in. zmq.rs has no inproc: its columns show NaN there. Bodies are one
 //! prepared `Bytes` per run, cloned per send, for all three (zmq.rs takes a `Bytes` too).
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -20,17 +22,33 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// The runtime ferrozmq's async rows run on: tokio's I/O driver is left out when
-/// FERROZMQ_BENCH_NO_IO_DRIVER is set (ferrozmq's futures never use it).
-fn ferrozmq_runtime() -> tokio::runtime::Runtime {
-    if std::env::var_os("FERROZMQ_BENCH_NO_IO_DRIVER").is_none() {
-        return runtime();
+/// How an async row runs its two ends: as tasks of one shared 2-worker runtime, or each
+/// on its own thread with a current-thread runtime (as the blocking rows run each end on
+/// its own thread). Returns both ends' outputs.
+fn run_ends<A, B>(split: bool, a: A, b: B) -> (A::Output, B::Output)
+where
+    A: Future + Send + 'static,
+    A::Output: Send + 'static,
+    B: Future + Send + 'static,
+    B::Output: Send + 'static,
+{
+    if split {
+        let current = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let a = std::thread::spawn(move || current().block_on(a));
+        let b = current().block_on(b);
+        (a.join().unwrap(), b)
+    } else {
+        runtime().block_on(async move {
+            let a = tokio::spawn(a);
+            let b = tokio::spawn(b);
+            (a.await.unwrap(), b.await.unwrap())
+        })
     }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
 }
 
 /// Receiver-timed messages per second through the blocking API (two threads).
@@ -38,32 +56,28 @@ fn blocking_thr(transport: &str, size: usize, count: usize) -> f64 {
     super::ferrozmq_push_pull(transport, size, count).rate
 }
 
-fn async_thr(transport: &str, size: usize, count: usize) -> f64 {
+fn async_thr(transport: &str, size: usize, count: usize, split: bool) -> f64 {
     let ctx = ferrozmq::Context::new();
     let pull = ferrozmq::Pull::new(&ctx).unwrap();
     pull.bind(&bind_endpoint(transport)).unwrap();
     let push = ferrozmq::Push::new(&ctx).unwrap();
     push.connect(&pull.last_endpoint().unwrap()).unwrap();
     let body = Bytes::from(vec![7u8; size]);
-    ferrozmq_runtime().block_on(async move {
-        let sender = tokio::spawn(async move {
-            for _ in 0..count {
-                push.send_async(body.clone()).await.unwrap();
-            }
-            push
-        });
-        let receiver = tokio::spawn(async move {
+    let sender = async move {
+        for _ in 0..count {
+            push.send_async(body.clone()).await.unwrap();
+        }
+        push
+    };
+    let receiver = async move {
+        pull.recv_async().await.unwrap();
+        let start = Instant::now();
+        for _ in 1..count {
             pull.recv_async().await.unwrap();
-            let start = Instant::now();
-            for _ in 1..count {
-                pull.recv_async().await.unwrap();
-            }
-            (count - 1) as f64 / start.elapsed().as_secs_f64()
-        });
-        let rate = receiver.await.unwrap();
-        drop(sender.await.unwrap());
-        rate
-    })
+        }
+        (count - 1) as f64 / start.elapsed().as_secs_f64()
+    };
+    run_ends(split, sender, receiver).1
 }
 
 fn zmqrs_endpoint(transport: &str) -> String {
@@ -73,8 +87,12 @@ fn zmqrs_endpoint(transport: &str) -> String {
     }
 }
 
-fn zmqrs_thr(transport: &str, size: usize, count: usize) -> f64 {
+/// zmq.rs's rate, or `None` for inproc, which it does not offer.
+fn zmqrs_thr(transport: &str, size: usize, count: usize) -> Option<f64> {
     use zeromq::{Socket, SocketRecv, SocketSend};
+    if transport == "inproc" {
+        return None;
+    }
     let body = Bytes::from(vec![7u8; size]);
     runtime().block_on(async move {
         let mut pull = zeromq::PullSocket::new();
@@ -97,45 +115,45 @@ fn zmqrs_thr(transport: &str, size: usize, count: usize) -> f64 {
         });
         let (rate, _pull) = receiver.await.unwrap();
         drop(sender.await.unwrap());
-        rate
+        Some(rate)
     })
 }
 
-fn async_req_rep(transport: &str, size: usize, warmup: usize, n: usize) -> Rtts {
+fn async_req_rep(transport: &str, size: usize, warmup: usize, n: usize, split: bool) -> Rtts {
     let ctx = ferrozmq::Context::new();
     let rep = ferrozmq::Rep::new(&ctx).unwrap();
     rep.bind(&bind_endpoint(transport)).unwrap();
     let req = ferrozmq::Req::new(&ctx).unwrap();
     req.connect(&rep.last_endpoint().unwrap()).unwrap();
     let body = Bytes::from(vec![7u8; size]);
-    ferrozmq_runtime().block_on(async move {
-        let echo = tokio::spawn(async move {
-            for _ in 0..warmup + n {
-                let m = rep.recv_async().await.unwrap();
-                rep.send_async(m).await.unwrap();
+    let echo = async move {
+        for _ in 0..warmup + n {
+            let m = rep.recv_async().await.unwrap();
+            rep.send_async(m).await.unwrap();
+        }
+    };
+    let client = async move {
+        let mut rtts = Vec::with_capacity(n);
+        for i in 0..warmup + n {
+            let t0 = Instant::now();
+            req.send_async(body.clone()).await.unwrap();
+            req.recv_async().await.unwrap();
+            if i >= warmup {
+                rtts.push(t0.elapsed());
             }
-        });
-        let client = tokio::spawn(async move {
-            let mut rtts = Vec::with_capacity(n);
-            for i in 0..warmup + n {
-                let t0 = Instant::now();
-                req.send_async(body.clone()).await.unwrap();
-                req.recv_async().await.unwrap();
-                if i >= warmup {
-                    rtts.push(t0.elapsed());
-                }
-            }
-            rtts
-        });
-        let mut rtts = client.await.unwrap();
-        echo.await.unwrap();
-        rtts.sort_unstable();
+        }
         rtts
-    })
+    };
+    let mut rtts = run_ends(split, echo, client).1;
+    rtts.sort_unstable();
+    rtts
 }
 
-fn zmqrs_req_rep(transport: &str, size: usize, warmup: usize, n: usize) -> Rtts {
+fn zmqrs_req_rep(transport: &str, size: usize, warmup: usize, n: usize) -> Option<Rtts> {
     use zeromq::{Socket, SocketRecv, SocketSend};
+    if transport == "inproc" {
+        return None;
+    }
     let body = Bytes::from(vec![7u8; size]);
     runtime().block_on(async move {
         let mut rep = zeromq::RepSocket::new();
@@ -164,7 +182,7 @@ fn zmqrs_req_rep(transport: &str, size: usize, warmup: usize, n: usize) -> Rtts 
         let mut rtts = client.await.unwrap();
         drop(echo.await.unwrap());
         rtts.sort_unstable();
-        rtts
+        Some(rtts)
     })
 }
 
@@ -174,41 +192,61 @@ pub(super) fn asynchronous(s: &Settings) {
     } else {
         &[16, 1024, 64 << 10]
     };
-    let transports: &[&str] = if s.quick { &["tcp"] } else { &["ipc", "tcp"] };
+    let transports: &[&str] = if s.quick {
+        &["tcp"]
+    } else {
+        &["inproc", "ipc", "tcp"]
+    };
     println!(
-        "== async: PUSH -> PULL throughput, receiver-timed msg/s, median of {} alternating runs. Async rows: both",
+        "== async: PUSH -> PULL throughput, receiver-timed msg/s, median of {} alternating runs. blocking: each end",
         s.rounds
     );
     println!(
-        "   ends as tasks of one 2-worker tokio runtime; blocking: two threads; zmq.rs = the zeromq crate on the same runtime"
+        "   on its own thread; async 2rt: each end on its own thread's current-thread tokio runtime; async 1rt: both ends"
     );
     println!(
-        "{:<9} {:>8} {:>13} {:>13} {:>9} {:>13} {:>9}",
-        "transport", "size", "blocking", "async", "async/blk", "zmq.rs", "async/zrs"
+        "   as tasks of one 2-worker tokio runtime; zmq.rs (the zeromq crate) as async 1rt; ratios to blocking and zmq.rs"
+    );
+    println!(
+        "{:<9} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:>7} {:>7}",
+        "transport",
+        "size",
+        "blocking",
+        "async 2rt",
+        "async 1rt",
+        "zmq.rs",
+        "2rt/blk",
+        "1rt/blk",
+        "2rt/zrs",
+        "1rt/zrs"
     );
     for &transport in transports {
         for &size in sizes {
             let count = thr_count(size, s.quick) / 2;
-            let (mut b, mut a, mut z) = (vec![], vec![], vec![]);
+            let mut runs = [vec![], vec![], vec![], vec![]];
             for round in 0..s.rounds {
                 super::watch(
                     format!("async throughput {transport} {size} B round {round}"),
                     Duration::from_secs(180),
                 );
-                b.push(blocking_thr(transport, size, count));
-                a.push(async_thr(transport, size, count));
-                z.push(zmqrs_thr(transport, size, count));
+                runs[0].push(blocking_thr(transport, size, count));
+                runs[1].push(async_thr(transport, size, count, true));
+                runs[2].push(async_thr(transport, size, count, false));
+                runs[3].push(zmqrs_thr(transport, size, count).unwrap_or(f64::NAN));
             }
-            let (b, a, z) = (median(b), median(a), median(z));
+            let [b, a2, a1, z] = runs.map(median);
             println!(
-                "{:<9} {:>8} {:>13.0} {:>13.0} {:>9.2} {:>13.0} {:>9.2}",
+                "{:<9} {:>6} {:>10.0} {:>10.0} {:>10.0} {:>10.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
                 transport,
                 size,
                 b,
-                a,
-                a / b,
+                a2,
+                a1,
                 z,
-                a / z
+                a2 / b,
+                a1 / b,
+                a2 / z,
+                a1 / z
             );
         }
     }
@@ -219,34 +257,45 @@ pub(super) fn asynchronous(s: &Settings) {
         s.rounds
     );
     println!(
-        "{:<9} {:>8} {:>11} {:>11} {:>9} {:>11} {:>9}",
-        "transport", "size", "blocking", "async", "async/blk", "zmq.rs", "async/zrs"
+        "{:<9} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:>7} {:>7}",
+        "transport",
+        "size",
+        "blocking",
+        "async 2rt",
+        "async 1rt",
+        "zmq.rs",
+        "2rt/blk",
+        "1rt/blk",
+        "2rt/zrs",
+        "1rt/zrs"
     );
     for &transport in transports {
         let size = 16;
-        let (mut b, mut a, mut z) = (vec![], vec![], vec![]);
+        let mut runs = [vec![], vec![], vec![], vec![]];
         for round in 0..s.rounds {
             super::watch(
                 format!("async latency {transport} round {round}"),
                 Duration::from_secs(180),
             );
-            b.push(quantile_us(
-                &ferrozmq_req_rep(transport, size, warmup, n),
-                0.5,
-            ));
-            a.push(quantile_us(&async_req_rep(transport, size, warmup, n), 0.5));
-            z.push(quantile_us(&zmqrs_req_rep(transport, size, warmup, n), 0.5));
+            let p50 = |rtts: Rtts| quantile_us(&rtts, 0.5);
+            runs[0].push(p50(ferrozmq_req_rep(transport, size, warmup, n)));
+            runs[1].push(p50(async_req_rep(transport, size, warmup, n, true)));
+            runs[2].push(p50(async_req_rep(transport, size, warmup, n, false)));
+            runs[3].push(zmqrs_req_rep(transport, size, warmup, n).map_or(f64::NAN, p50));
         }
-        let (b, a, z) = (median(b), median(a), median(z));
+        let [b, a2, a1, z] = runs.map(median);
         println!(
-            "{:<9} {:>8} {:>11.1} {:>11.1} {:>9.2} {:>11.1} {:>9.2}",
+            "{:<9} {:>6} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
             transport,
             size,
             b,
-            a,
-            a / b,
+            a2,
+            a1,
             z,
-            a / z
+            a2 / b,
+            a1 / b,
+            a2 / z,
+            a1 / z
         );
     }
     println!();
