@@ -22,7 +22,9 @@
 //! within a round. Options after `--`: `--quick` (a tenth of the messages), `--rounds N`,
 //! `--sizes 1,128`, `--transports tcp,ipc`, and section names `thr`, `lat`, `scale` to run
 //! only those. `scale` (`users/scale.rs`) measures many sockets: I/O thread scaling, PUB to
-//! 100 SUB, ROUTER with 10,000 DEALERs.
+//! 100 SUB, ROUTER with 10,000 DEALERs. `async` (`users/async_section.rs`) runs the Rust
+//! programs three ways over tcp and ipc: blocking, with ferrozmq's async calls under tokio,
+//! and with zmq.rs (the `zeromq` crate) under tokio.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -31,6 +33,10 @@ use std::time::{Duration, Instant};
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "users/async_roles.rs"]
+mod async_roles;
+#[path = "users/async_section.rs"]
+mod async_section;
 #[path = "users/programs.rs"]
 mod programs;
 #[path = "users/roles.rs"]
@@ -52,6 +58,10 @@ enum Path {
     Libzmq,
     FerroC,
     FerroRust,
+    /// The Rust programs with ferrozmq's async calls, under tokio.
+    FerroAsync,
+    /// The Rust programs with zmq.rs (the `zeromq` crate), under tokio.
+    ZmqRs,
 }
 
 const PATHS: [Path; 3] = [Path::Libzmq, Path::FerroC, Path::FerroRust];
@@ -78,7 +88,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(pos) = args.iter().position(|a| a == "--role") {
         assert!(
-            roles::run(&args[pos + 1..]) || scale_roles::run(&args[pos + 1..]),
+            roles::run(&args[pos + 1..])
+                || scale_roles::run(&args[pos + 1..])
+                || async_roles::run(&args[pos + 1..]),
             "unknown role {:?}",
             &args[pos + 1..]
         );
@@ -93,7 +105,7 @@ fn main() {
     let sections: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["thr", "lat", "scale"].contains(a))
+        .filter(|a| ["thr", "lat", "scale", "async"].contains(a))
         .collect();
     let wants = |s: &str| sections.is_empty() || sections.contains(&s);
     let list = |flag: &str| -> Option<Vec<String>> {
@@ -127,6 +139,9 @@ fn main() {
     if wants("scale") {
         bench.scale();
     }
+    if wants("async") {
+        bench.asynchronous();
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -159,12 +174,17 @@ impl Bench {
 
     /// A child running `program args` pinned to `cpus`, reporting its CPU time on stderr.
     fn spawn(&self, path: Path, cpus: &str, c_program: &str, role: &[String]) -> Child {
+        let prefix = match path {
+            Path::FerroAsync => "async_",
+            Path::ZmqRs => "zmqrs_",
+            _ => "",
+        };
         let (program, args, lib): (PathBuf, Vec<String>, Option<&PathBuf>) = match path {
-            Path::FerroRust => (
+            Path::FerroRust | Path::FerroAsync | Path::ZmqRs => (
                 std::env::current_exe().expect("bench path"),
-                ["--role".to_string()]
+                ["--role".to_string(), format!("{prefix}{}", role[0])]
                     .into_iter()
-                    .chain(role.iter().cloned())
+                    .chain(role[1..].iter().cloned())
                     .collect(),
                 None,
             ),
@@ -271,9 +291,21 @@ impl Bench {
 
     /// Medians of each path's runs for one cell, the paths alternating within each round.
     fn cell(&mut self, kind: &str, transport: &str, size: usize, count: usize) -> [Sample; 3] {
-        let mut runs: [Vec<Sample>; 3] = Default::default();
+        self.cell_of(PATHS, kind, transport, size, count)
+    }
+
+    /// [`cell`](Self::cell) for any set of paths.
+    fn cell_of<const N: usize>(
+        &mut self,
+        paths: [Path; N],
+        kind: &str,
+        transport: &str,
+        size: usize,
+        count: usize,
+    ) -> [Sample; N] {
+        let mut runs: [Vec<Sample>; N] = std::array::from_fn(|_| Vec::new());
         for _ in 0..self.rounds {
-            for (i, path) in PATHS.into_iter().enumerate() {
+            for (i, path) in paths.into_iter().enumerate() {
                 // A run that hangs (libzmq's too, now and then, over ipc) is reported and
                 // run again rather than ending the table.
                 let sample = (0..5)
