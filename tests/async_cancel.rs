@@ -160,9 +160,10 @@ fn a_losing_select_branch_hands_back_its_unsent_message() {
     // No peer: the send waits, the ready branch wins.
     let back = smol::block_on(async {
         let mut sending = dealer.send_async("unsent");
-        futures::select! {
-            _ = sending => unreachable!("a dealer with no peer cannot send"),
-            _ = futures::future::ready(()) => {}
+        tokio::select! {
+            biased;
+            _ = &mut sending => unreachable!("a dealer with no peer cannot send"),
+            _ = std::future::ready(()) => {}
         }
         sending.into_message()
     });

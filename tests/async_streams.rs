@@ -1,4 +1,5 @@
 //! Sockets as `futures::Stream`s and `Sink`s, with the stream combinators.
+#![cfg(feature = "futures")]
 
 mod common;
 
