@@ -64,6 +64,8 @@ pub use stream::{RecvStream, SendSink};
 struct Registration {
     signal: Option<Arc<Signal>>,
     id: Option<u64>,
+    /// The signal's epoch when the waker was last registered.
+    epoch: u64,
     /// A task waiting in a future counts as a thread blocked in a call: the I/O threads
     /// busy-poll for a moment after activity while one waits, so a reply is picked up at
     /// once rather than after an epoll wake-up, then passed on to the task's waker.
@@ -74,13 +76,13 @@ struct Registration {
 impl Registration {
     fn register(&mut self, core: &SocketCore, waker: &Waker) {
         let signal = self.signal.get_or_insert_with(|| core.signal().clone());
-        signal.register_waker(&mut self.id, waker);
+        self.epoch = signal.register_waker(&mut self.id, waker);
         self.blocked.get_or_insert_with(Blocked::new);
     }
 
     fn withdraw(&mut self) {
         if let (Some(signal), Some(id)) = (&self.signal, self.id.take()) {
-            signal.forget_waker(id);
+            signal.forget_waker(id, self.epoch);
         }
         self.blocked = None;
     }

@@ -178,9 +178,12 @@ impl Signal {
     /// Has the next notification wake `waker`: a future's registration, kept under the id
     /// in `slot` (set on the first call; later calls replace the waker). The caller must
     /// re-check its condition after this, as after [`prepare`](Self::prepare), and call
-    /// [`forget_waker`](Self::forget_waker) once it stops waiting.
-    pub fn register_waker(&self, slot: &mut Option<u64>, waker: &Waker) {
+    /// [`forget_waker`](Self::forget_waker) once it stops waiting. Returns the epoch the
+    /// registration was made in, for `forget_waker`.
+    pub fn register_waker(&self, slot: &mut Option<u64>, waker: &Waker) -> u64 {
         let mut sleepers = self.sleepers();
+        // Read under the lock: a notification that drains the list bumps it first.
+        let epoch = self.epoch.load(Ordering::SeqCst);
         let known = slot.and_then(|id| sleepers.wakers.iter_mut().find(|(i, _)| *i == id));
         match known {
             Some((_, w)) => {
@@ -201,10 +204,18 @@ impl Signal {
         // finds it there.
         self.armed.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
+        epoch
     }
 
-    /// Withdraws a future's registration, if no notification has taken it yet.
-    pub fn forget_waker(&self, id: u64) {
+    /// Withdraws a future's registration made in epoch `registered_at`, if no
+    /// notification has taken it yet.
+    pub fn forget_waker(&self, id: u64, registered_at: u64) {
+        // Every notification that wakes anyone bumps the epoch and drains every waker
+        // listed, under the lock: a moved epoch means ours is gone, and the woken task,
+        // the usual caller, skips the lock.
+        if self.epoch.load(Ordering::SeqCst) != registered_at {
+            return;
+        }
         let mut sleepers = self.sleepers();
         if let Some(i) = sleepers.wakers.iter().position(|(i, _)| *i == id) {
             sleepers.wakers.swap_remove(i);
@@ -366,8 +377,8 @@ mod tests {
         let s = Signal::new();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let mut slot = None;
-        s.register_waker(&mut slot, &Waker::from(count.clone()));
-        s.forget_waker(slot.unwrap());
+        let at = s.register_waker(&mut slot, &Waker::from(count.clone()));
+        s.forget_waker(slot.unwrap(), at);
         s.notify();
         assert_eq!(count.0.load(Ordering::SeqCst), 0);
         assert_eq!(s.waiters.load(Ordering::SeqCst), 0);
