@@ -186,6 +186,41 @@ fn zmqrs_req_rep(transport: &str, size: usize, warmup: usize, n: usize) -> Optio
     })
 }
 
+fn header() {
+    println!(
+        "{:<9} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:>7} {:>7}",
+        "transport",
+        "size",
+        "blocking",
+        "async 2rt",
+        "async 1rt",
+        "zmq.rs",
+        "2rt/blk",
+        "1rt/blk",
+        "2rt/zrs",
+        "1rt/zrs"
+    );
+}
+
+/// One row: the four medians (blocking, async own runtimes, async shared, zmq.rs) with
+/// `decimals` places, then the ratios.
+fn row(transport: &str, size: usize, [b, a2, a1, z]: [f64; 4], decimals: usize) {
+    println!(
+        "{:<9} {:>6} {:>10.d$} {:>10.d$} {:>10.d$} {:>10.d$} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
+        transport,
+        size,
+        b,
+        a2,
+        a1,
+        z,
+        a2 / b,
+        a1 / b,
+        a2 / z,
+        a1 / z,
+        d = decimals
+    );
+}
+
 pub(super) fn asynchronous(s: &Settings) {
     let sizes: &[usize] = if s.quick {
         &[16]
@@ -207,19 +242,7 @@ pub(super) fn asynchronous(s: &Settings) {
     println!(
         "   as tasks of one 2-worker tokio runtime; zmq.rs (the zeromq crate) as async 1rt; ratios to blocking and zmq.rs"
     );
-    println!(
-        "{:<9} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:>7} {:>7}",
-        "transport",
-        "size",
-        "blocking",
-        "async 2rt",
-        "async 1rt",
-        "zmq.rs",
-        "2rt/blk",
-        "1rt/blk",
-        "2rt/zrs",
-        "1rt/zrs"
-    );
+    header();
     for &transport in transports {
         for &size in sizes {
             let count = thr_count(size, s.quick) / 2;
@@ -235,19 +258,7 @@ pub(super) fn asynchronous(s: &Settings) {
                 runs[3].push(zmqrs_thr(transport, size, count).unwrap_or(f64::NAN));
             }
             let [b, a2, a1, z] = runs.map(median);
-            println!(
-                "{:<9} {:>6} {:>10.0} {:>10.0} {:>10.0} {:>10.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
-                transport,
-                size,
-                b,
-                a2,
-                a1,
-                z,
-                a2 / b,
-                a1 / b,
-                a2 / z,
-                a1 / z
-            );
+            row(transport, size, [b, a2, a1, z], 0);
         }
     }
     println!();
@@ -256,19 +267,7 @@ pub(super) fn asynchronous(s: &Settings) {
         "== async: REQ/REP round trip p50 in microseconds ({n} after {warmup} warm-up), median of {} runs (lower is better)",
         s.rounds
     );
-    println!(
-        "{:<9} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:>7} {:>7}",
-        "transport",
-        "size",
-        "blocking",
-        "async 2rt",
-        "async 1rt",
-        "zmq.rs",
-        "2rt/blk",
-        "1rt/blk",
-        "2rt/zrs",
-        "1rt/zrs"
-    );
+    header();
     for &transport in transports {
         let size = 16;
         let mut runs = [vec![], vec![], vec![], vec![]];
@@ -284,19 +283,7 @@ pub(super) fn asynchronous(s: &Settings) {
             runs[3].push(zmqrs_req_rep(transport, size, warmup, n).map_or(f64::NAN, p50));
         }
         let [b, a2, a1, z] = runs.map(median);
-        println!(
-            "{:<9} {:>6} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
-            transport,
-            size,
-            b,
-            a2,
-            a1,
-            z,
-            a2 / b,
-            a1 / b,
-            a2 / z,
-            a1 / z
-        );
+        row(transport, size, [b, a2, a1, z], 1);
     }
     println!();
 }

@@ -55,16 +55,6 @@ fn report_thr(size: usize, count: usize, elapsed: Duration) {
     println!("mean throughput: {} [msg/s]", rate as u64);
 }
 
-fn report_lat(mut samples: Vec<Duration>) {
-    let count = samples.len();
-    let average = samples.iter().sum::<Duration>() / count as u32;
-    samples.sort();
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    println!("average latency: {:.3} [us]", us(average));
-    println!("p50 latency: {:.3} [us]", us(samples[count / 2]));
-    println!("p99 latency: {:.3} [us]", us(samples[count * 99 / 100]));
-}
-
 async fn async_local_thr(bind: &str, size: usize, count: usize) {
     let ctx = Context::new();
     let pull = Pull::new(&ctx).expect("socket");
@@ -112,7 +102,7 @@ async fn async_remote_lat(connect: &str, size: usize, count: usize) {
         samples.push(start.elapsed() / 2);
         assert_eq!(reply.size(), size, "bad size");
     }
-    report_lat(samples);
+    super::roles::report_latency(samples);
 }
 
 async fn zmqrs_local_thr(bind: &str, size: usize, count: usize) {
@@ -160,5 +150,5 @@ async fn zmqrs_remote_lat(connect: &str, size: usize, count: usize) {
         samples.push(start.elapsed() / 2);
         assert_eq!(reply.get(0).map(|f| f.len()), Some(size), "bad size");
     }
-    report_lat(samples);
+    super::roles::report_latency(samples);
 }

@@ -110,6 +110,13 @@ fn ask(req: &Req, size: usize, count: usize) {
         samples.push(start.elapsed() / 2);
         assert_eq!(reply.size(), size, "bad size");
     }
+    report_latency(samples);
+}
+
+/// Prints libzmq's remote_lat line (the average) and the median and 99th percentile of
+/// one-way times.
+pub fn report_latency(mut samples: Vec<Duration>) {
+    let count = samples.len();
     let average = samples.iter().sum::<Duration>() / count as u32;
     samples.sort();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
