@@ -239,3 +239,75 @@ fn futures_of_every_socket_type_are_send() {
         is_send(&req.send_sink());
     }
 }
+
+#[test]
+fn every_socket_type_sends_and_receives_through_its_futures() {
+    use ferrozmq::{Pair, Pub, Stream, XPub, XSub};
+    bounded(|| {
+        let ctx = Context::new();
+        smol::block_on(async {
+            // PAIR both ways.
+            let a = Pair::new(&ctx).unwrap();
+            a.bind("inproc://every-pair").unwrap();
+            let b = Pair::new(&ctx).unwrap();
+            b.connect("inproc://every-pair").unwrap();
+            a.send_async("ping").await.unwrap();
+            assert_eq!(&b.recv_async().await.unwrap().frames()[0][..], b"ping");
+            b.send_async("pong").await.unwrap();
+            assert_eq!(&a.recv_async().await.unwrap().frames()[0][..], b"pong");
+
+            // XPUB hears the subscription XSUB sends, then PUB-side data reaches it.
+            let xpub = XPub::new(&ctx).unwrap();
+            xpub.bind("inproc://every-xpub").unwrap();
+            let xsub = XSub::new(&ctx).unwrap();
+            xsub.connect("inproc://every-xpub").unwrap();
+            xsub.send_async(b"\x01t".to_vec()).await.unwrap();
+            assert_eq!(&xpub.recv_async().await.unwrap().frames()[0][..], b"\x01t");
+            xpub.send_async("topic").await.unwrap();
+            assert_eq!(&xsub.recv_async().await.unwrap().frames()[0][..], b"topic");
+
+            // PUB -> SUB once the subscription has arrived (XPUB above shows it travels).
+            let publisher = Pub::new(&ctx).unwrap();
+            publisher.bind("inproc://every-pub").unwrap();
+            let sub = Sub::new(&ctx).unwrap();
+            sub.subscribe("").unwrap();
+            sub.connect("inproc://every-pub").unwrap();
+            let got = loop {
+                publisher.send_async("news").await.unwrap();
+                let timer = smol::Timer::after(Duration::from_millis(10));
+                let recv = sub.recv_async();
+                match futures::future::select(std::pin::pin!(recv), timer).await {
+                    futures::future::Either::Left((m, _)) => break m.unwrap(),
+                    futures::future::Either::Right(_) => continue,
+                }
+            };
+            assert_eq!(&got.frames()[0][..], b"news");
+
+            // DEALER -> ROUTER and back.
+            let router = Router::new(&ctx).unwrap();
+            router.bind("inproc://every-router").unwrap();
+            let dealer = Dealer::new(&ctx).unwrap();
+            dealer.connect("inproc://every-router").unwrap();
+            dealer.send_async("hi").await.unwrap();
+            let m = router.recv_async().await.unwrap();
+            router.send_async(m).await.unwrap();
+            assert_eq!(&dealer.recv_async().await.unwrap().frames()[0][..], b"hi");
+
+            // STREAM: a raw tcp peer's connection announcement, its bytes, and a reply.
+            let stream = Stream::new(&ctx).unwrap();
+            stream.bind("tcp://127.0.0.1:*").unwrap();
+            let addr = stream.last_endpoint().unwrap().replace("tcp://", "");
+            let mut raw = std::net::TcpStream::connect(addr).unwrap();
+            let hello = stream.recv_async().await.unwrap();
+            assert!(hello.frames()[1].is_empty(), "connection announcement");
+            std::io::Write::write_all(&mut raw, b"raw").unwrap();
+            let m = stream.recv_async().await.unwrap();
+            assert_eq!(&m.frames()[1][..], b"raw");
+            let reply = Message::from(vec![m.frames()[0].clone(), "back".into()]);
+            stream.send_async(reply).await.unwrap();
+            let mut buf = [0u8; 4];
+            std::io::Read::read_exact(&mut raw, &mut buf).unwrap();
+            assert_eq!(&buf, b"back");
+        });
+    });
+}
