@@ -26,7 +26,7 @@
 //! # Ok::<(), ferrozmq::Error>(())
 //! ```
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod auth;
 mod context;

@@ -53,7 +53,7 @@ macro_rules! context_option_table {
                 set ZMQ_THREAD_AFFINITY_CPU_ADD = 7 by codec::CpuAdd,
                 set ZMQ_THREAD_AFFINITY_CPU_REMOVE = 8 by codec::CpuRemove;
             /// ZMQ_THREAD_NAME_PREFIX: put before the I/O threads' names,
-            /// "<prefix>/ZMQbg/IO/<n>" cut to 15 bytes (default empty: "ZMQbg/IO/<n>"). C
+            /// `"<prefix>/ZMQbg/IO/<n>"` cut to 15 bytes (default empty: `"ZMQbg/IO/<n>"`). C
             /// sets and reads it as a number; in Rust it is text of at most 16 bytes.
             thread_name_prefix: String = String::new(), rust;
                 rw ZMQ_THREAD_NAME_PREFIX = 9 by codec::NamePrefix;
