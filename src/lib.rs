@@ -62,7 +62,7 @@ pub use auth::Authenticator;
 pub use context::{Context, ContextBuilder};
 pub use curve::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
 pub use error::{Error, Result, SendError};
-pub use message::{Message, Properties};
+pub use message::{IntoBytes, Message, Properties};
 pub use monitor::{ALL_EVENTS, Monitor, MonitorEvent};
 pub use options::codec::SecurityMechanism;
 pub use poll::{PollItem, poll, proxy};

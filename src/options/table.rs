@@ -32,7 +32,7 @@ macro_rules! socket_option_table {
                 ZMQ_AFFINITY = 4, codec::Mask, on *, Attach, rw;
             /// ZMQ_ROUTING_ID: the id peers' ROUTER sockets address this socket by; set it
             /// before bind or connect (1 to 255 bytes, not starting with a zero byte).
-            routing_id / set_routing_id: ::bytes::Bytes [impl Into<::bytes::Bytes>] =
+            routing_id / set_routing_id: ::bytes::Bytes [impl crate::IntoBytes] =
                 ::bytes::Bytes::new(),
                 ZMQ_ROUTING_ID = 5, codec::RoutingId, on *, Attach, rw;
             /// ZMQ_RATE: multicast data rate in kbit/s (default 100); kept for PGM, which
@@ -210,7 +210,7 @@ macro_rules! socket_option_table {
             /// ZMQ_CONNECT_ROUTING_ID: the routing id the next connect's peer gets, instead
             /// of the one it announces or a generated one.
             connect_routing_id / set_connect_routing_id:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_CONNECT_ROUTING_ID = 61, codec::ConnectId, on [Router, Stream], Now, wo;
             /// ZMQ_STREAM_NOTIFY: a STREAM socket receives an empty message from a peer when
             /// it connects and when it disconnects (default true).
@@ -243,7 +243,7 @@ macro_rules! socket_option_table {
             /// ZMQ_XPUB_WELCOME_MSG: a message sent to each new subscriber (default empty:
             /// none).
             xpub_welcome_msg / set_xpub_welcome_msg:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_XPUB_WELCOME_MSG = 72, codec::AnyBytes, on [XPub], Now, wo;
             /// ZMQ_MECHANISM: the security mechanism the options below chose, the last set
             /// winning as in libzmq (read-only).
@@ -257,12 +257,12 @@ macro_rules! socket_option_table {
             /// ZMQ_PLAIN_USERNAME: act as a PLAIN client with this user name (at most 255
             /// bytes; empty returns to NULL).
             plain_username / set_plain_username:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_PLAIN_USERNAME = 45, codec::PlainCredential, on *, Attach, rw;
             /// ZMQ_PLAIN_PASSWORD: act as a PLAIN client with this password (at most 255
             /// bytes; empty returns to NULL).
             plain_password / set_plain_password:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_PLAIN_PASSWORD = 46, codec::PlainCredential, on *, Attach, rw;
             /// ZMQ_CURVE_SERVER: act as the CURVE server, holding the server's key pair
             /// (default false; false returns to NULL).
@@ -289,7 +289,7 @@ macro_rules! socket_option_table {
             /// ZMQ_ZAP_DOMAIN: the domain this socket's ZAP requests name; with NULL, setting
             /// it turns ZAP on (at most 255 bytes; default empty).
             zap_domain / set_zap_domain:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_ZAP_DOMAIN = 55, codec::ZapDomain, on *, Attach, rw;
             /// ZMQ_ZAP_ENFORCE_DOMAIN: with no ZAP handler bound, refuse peers instead of
             /// letting them in (default false; DRAFT in libzmq 4.3).

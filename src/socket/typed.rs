@@ -124,16 +124,16 @@ impl Sub {
     ///
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
-    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().subscribe(prefix.as_ref())
+    pub fn subscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.borrow_mut().subscribe(prefix.as_slice())
     }
 
     /// Drops one subscription to `prefix` (ZMQ_UNSUBSCRIBE).
     ///
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
-    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.borrow_mut().unsubscribe(prefix.as_ref())
+    pub fn unsubscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.borrow_mut().unsubscribe(prefix.as_slice())
     }
 }
 
