@@ -107,6 +107,9 @@ fn every_bytes_parameter_takes_the_same_forms() {
     let sub = Sub::new(&ctx).unwrap();
     each_form!(b"id" / "id", |v| sub.subscribe(v).unwrap());
     each_form!(b"id" / "id", |v| sub.unsubscribe(v).unwrap());
+    xpub.set_xpub_manual(true).unwrap();
+    each_form!(b"id" / "id", |v| xpub.subscribe(v).unwrap());
+    each_form!(b"id" / "id", |v| xpub.unsubscribe(v).unwrap());
 
     let auth = Authenticator::start(&ctx).unwrap();
     let key = CurveKeyPair::generate().unwrap().public;
@@ -187,4 +190,33 @@ fn plain_credentials_match_byte_for_byte_whichever_form_each_side_used() {
     let (msg, props) = server.recv_with_properties().unwrap();
     assert_eq!(msg, Message::from("hello"));
     assert_eq!(props.as_ref().and_then(|p| p.get("User-Id")), Some("admin"));
+}
+
+#[test]
+fn an_xpub_under_xpub_manual_grants_the_subscriptions_its_application_chooses() {
+    let ctx = Context::new();
+    let xpub = XPub::new(&ctx).unwrap();
+    xpub.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+    xpub.set_xpub_manual(true).unwrap();
+    assert!(
+        XPub::new(&ctx).unwrap().subscribe("x").is_err(),
+        "only under XPUB_MANUAL"
+    );
+    xpub.bind("inproc://api-forms-xpub-manual").unwrap();
+    let sub = Sub::new(&ctx).unwrap();
+    sub.set_rcvtimeo(Some(TIMEOUT)).unwrap();
+    sub.connect("inproc://api-forms-xpub-manual").unwrap();
+    // The SUB asks for everything (it filters what it receives by its own subscriptions
+    // too); the XPUB sends it only what its application grants.
+    sub.subscribe("").unwrap();
+    assert_eq!(xpub.recv().unwrap(), Message::from(b"\x01"));
+    xpub.subscribe("granted").unwrap();
+    xpub.send("other.1").unwrap();
+    xpub.send("granted.1").unwrap();
+    assert_eq!(sub.recv().unwrap(), Message::from("granted.1"));
+    xpub.unsubscribe("granted").unwrap();
+    xpub.subscribe("other").unwrap();
+    xpub.send("granted.2").unwrap();
+    xpub.send("other.2").unwrap();
+    assert_eq!(sub.recv().unwrap(), Message::from("other.2"));
 }

@@ -237,7 +237,7 @@ macro_rules! socket_option_table {
             xpub_nodrop / set_xpub_nodrop: bool [bool] = false,
                 ZMQ_XPUB_NODROP = 69, codec::NoDrop, on [XPub], Now, wo;
             /// ZMQ_XPUB_MANUAL: subscriptions take effect only when the application passes
-            /// them on with `subscribe` (default false).
+            /// them on with [`XPub::subscribe`](crate::XPub::subscribe) (default false).
             xpub_manual / set_xpub_manual: bool [bool] = false,
                 ZMQ_XPUB_MANUAL = 71, codec::FlagPositive, on [XPub], Now, wo;
             /// ZMQ_XPUB_WELCOME_MSG: a message sent to each new subscriber (default empty:

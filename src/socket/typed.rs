@@ -150,6 +150,25 @@ impl XPub {
     pub fn dropped(&self) -> u64 {
         self.core.borrow_mut().dropped()
     }
+
+    /// Under XPUB_MANUAL, subscribes the subscriber whose subscription message was received
+    /// last to `prefix` (ZMQ_SUBSCRIBE on an XPUB); the prefix need not be the one it asked
+    /// for.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) without XPUB_MANUAL, as in libzmq.
+    pub fn subscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.borrow_mut().subscribe(prefix.as_slice())
+    }
+
+    /// Under XPUB_MANUAL, drops the subscription to `prefix` of the subscriber whose
+    /// subscription message was received last (ZMQ_UNSUBSCRIBE on an XPUB).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) without XPUB_MANUAL, as in libzmq.
+    pub fn unsubscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.borrow_mut().unsubscribe(prefix.as_slice())
+    }
 }
 
 impl Router {
