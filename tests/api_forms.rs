@@ -220,3 +220,19 @@ fn an_xpub_under_xpub_manual_grants_the_subscriptions_its_application_chooses() 
     xpub.send("other.2").unwrap();
     assert_eq!(sub.recv().unwrap(), Message::from("other.2"));
 }
+
+#[test]
+fn every_text_setter_takes_a_str_or_a_string() {
+    let push = Push::new(&Context::new()).unwrap();
+    push.set_socks_proxy("127.0.0.1:1080").unwrap();
+    push.set_socks_proxy(String::from("127.0.0.1:1081"))
+        .unwrap();
+    assert_eq!(push.socks_proxy(), "127.0.0.1:1081");
+    push.set_bindtodevice("lo").unwrap();
+    assert_eq!(push.bindtodevice(), "lo");
+    let ctx = Context::builder()
+        .thread_name_prefix("forms")
+        .build()
+        .unwrap();
+    assert_eq!(ctx.thread_name_prefix(), "forms");
+}

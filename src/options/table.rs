@@ -160,12 +160,12 @@ macro_rules! socket_option_table {
                 ZMQ_USE_FD = 89, codec::IntMin<-1>, on *, Attach, rw;
             /// ZMQ_BINDTODEVICE: bind tcp sockets to this network interface (SO_BINDTODEVICE,
             /// at most 16 bytes; default empty: any).
-            bindtodevice / set_bindtodevice: String [String] = String::new(),
+            bindtodevice / set_bindtodevice: String [impl Into<String>] = String::new(),
                 ZMQ_BINDTODEVICE = 92, codec::Text<16>, on *, Attach, rw;
             /// ZMQ_SOCKS_PROXY: reach tcp peers through the SOCKS5 proxy at this `host:port`,
             /// which resolves their host names; the proxy's part of the connect counts
             /// against HANDSHAKE_IVL (default empty: connect directly).
-            socks_proxy / set_socks_proxy: String [String] = String::new(),
+            socks_proxy / set_socks_proxy: String [impl Into<String>] = String::new(),
                 ZMQ_SOCKS_PROXY = 68, codec::Text<{ usize::MAX }>, on *, Attach, rw;
             /// ZMQ_TCP_ACCEPT_FILTER: the addresses and networks a tcp bind accepts peers
             /// from; any other peer is closed as soon as it is accepted (default empty:
