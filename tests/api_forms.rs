@@ -1,5 +1,6 @@
 //! The shapes of the public API's parameters: every parameter that takes a byte string takes
-//! the same forms (`ferrozmq::IntoBytes`), and means the same bytes whichever form it got.
+//! the same forms (`ferrozmq::IntoBytes`), and means the same bytes whichever form it got;
+//! text takes a `&str` or a `String`; every timeout and interval is a `Duration`.
 
 use std::time::Duration;
 
@@ -235,4 +236,42 @@ fn every_text_setter_takes_a_str_or_a_string() {
         .build()
         .unwrap();
     assert_eq!(ctx.thread_name_prefix(), "forms");
+}
+
+#[test]
+fn every_timeout_and_interval_is_a_duration() {
+    let ctx = Context::new();
+    let s = Dealer::new(&ctx).unwrap();
+    let d = Duration::from_millis(1500);
+    macro_rules! round_trip {
+        ($($set:ident / $get:ident: $value:expr),* $(,)?) => {$(
+            s.$set($value).unwrap();
+            assert_eq!(s.$get(), $value, stringify!($get));
+        )*};
+    }
+    round_trip!(
+        set_linger / linger: Some(d),
+        set_rcvtimeo / rcvtimeo: Some(d),
+        set_sndtimeo / sndtimeo: Some(d),
+        set_reconnect_ivl / reconnect_ivl: Some(d),
+        set_reconnect_ivl_max / reconnect_ivl_max: d,
+        set_recovery_ivl / recovery_ivl: d,
+        set_handshake_ivl / handshake_ivl: Some(d),
+        set_heartbeat_ivl / heartbeat_ivl: Some(d),
+        set_heartbeat_ttl / heartbeat_ttl: Some(d),
+        set_heartbeat_timeout / heartbeat_timeout: Some(d),
+        set_connect_timeout / connect_timeout: Some(d),
+        set_tcp_maxrt / tcp_maxrt: Some(d),
+        set_tcp_keepalive_idle / tcp_keepalive_idle: Some(Duration::from_secs(2)),
+        set_tcp_keepalive_intvl / tcp_keepalive_intvl: Some(Duration::from_secs(3)),
+    );
+    // What C could not say (more than INT_MAX milliseconds) is refused here too.
+    assert!(s.set_recovery_ivl(Duration::from_secs(1 << 40)).is_err());
+    assert_eq!(s.recovery_ivl(), d);
+
+    s.set_rcvtimeo(Some(Duration::ZERO)).unwrap();
+    let mut items = [ferrozmq::PollItem::readable(&s)];
+    assert_eq!(ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(), 0);
+    let events = s.monitor();
+    assert!(events.recv(Some(Duration::ZERO)).is_err());
 }

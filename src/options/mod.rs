@@ -342,4 +342,18 @@ mod tests {
         assert_eq!(o.get_c(SocketType::Push, 4).unwrap(), Raw::U64(0));
         assert_eq!(o.get_c(SocketType::Push, 17).unwrap(), Raw::Int(-1));
     }
+
+    #[test]
+    fn recovery_ivl_is_a_duration_that_c_sets_and_reads_in_milliseconds() {
+        let mut o = Options::default();
+        assert_eq!(o.recovery_ivl, Duration::from_secs(10));
+        assert_eq!(o.get_c(SocketType::Pub, 9).unwrap(), Raw::Int(10_000));
+        o.set_c(SocketType::Pub, 9, Some(&250i32.to_ne_bytes()))
+            .unwrap();
+        assert_eq!(o.recovery_ivl, Duration::from_millis(250));
+        assert!(
+            o.set_c(SocketType::Pub, 9, Some(&(-1i32).to_ne_bytes()))
+                .is_err()
+        );
+    }
 }

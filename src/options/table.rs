@@ -39,10 +39,11 @@ macro_rules! socket_option_table {
             /// ferrozmq does not build, as libzmq built without it keeps it.
             rate / set_rate: i32 [i32] = 100,
                 ZMQ_RATE = 8, codec::IntMin<1>, on *, Attach, rw;
-            /// ZMQ_RECOVERY_IVL: multicast recovery interval in ms (default 10000); kept
-            /// for PGM, as libzmq built without it keeps it.
-            recovery_ivl / set_recovery_ivl: i32 [i32] = 10_000,
-                ZMQ_RECOVERY_IVL = 9, codec::IntMin<0>, on *, Attach, rw;
+            /// ZMQ_RECOVERY_IVL: multicast recovery interval (default 10 s); kept for PGM,
+            /// as libzmq built without it keeps it.
+            recovery_ivl / set_recovery_ivl: ::std::time::Duration [::std::time::Duration] =
+                ::std::time::Duration::from_secs(10),
+                ZMQ_RECOVERY_IVL = 9, codec::Ms, on *, Attach, rw;
             /// ZMQ_SNDBUF: the kernel send buffer of each tcp or ipc connection, in bytes
             /// (default -1: the OS's).
             sndbuf / set_sndbuf: i32 [i32] = -1,
