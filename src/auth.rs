@@ -35,7 +35,7 @@ use bytes::Bytes;
 
 use crate::curve::CurvePublicKey;
 use crate::error::Result;
-use crate::message::Message;
+use crate::message::{IntoBytes, Message};
 use crate::poll::{PollItem, poll};
 use crate::socket::{Pair, Rep};
 use crate::{Context, zmtp::zap};
@@ -101,17 +101,19 @@ impl Authenticator {
     }
 
     /// PLAIN: the user names and passwords accepted in `domain` (`"*"`: any domain),
-    /// replacing that domain's table.
-    pub fn set_plain_passwords<U: Into<String>, P: Into<String>>(
+    /// replacing that domain's table. Names and passwords are compared byte for byte, as
+    /// the client's socket sent them ([`set_plain_username`](crate::Push::set_plain_username)
+    /// takes the same [`IntoBytes`] forms).
+    pub fn set_plain_passwords<U: IntoBytes, P: IntoBytes>(
         &self,
-        domain: &str,
+        domain: impl IntoBytes,
         passwords: impl IntoIterator<Item = (U, P)>,
     ) {
         let table = passwords
             .into_iter()
-            .map(|(u, p)| (u.into(), p.into()))
+            .map(|(u, p)| (u.into_bytes(), p.into_bytes()))
             .collect();
-        self.with(|p| p.passwords.insert(domain.to_owned(), table));
+        self.with(|p| p.passwords.insert(domain.into_bytes(), table));
     }
 
     /// CURVE: lets in every client key in `domain` (`"*"`: any domain); the connection is
@@ -140,19 +142,19 @@ impl Authenticator {
     /// assert_eq!(user_id, Some(client_keys.public.to_z85().as_str()));
     /// # Ok::<(), ferrozmq::Error>(())
     /// ```
-    pub fn allow_any_curve_key(&self, domain: &str) {
-        self.with(|p| p.curve.insert(domain.to_owned(), None));
+    pub fn allow_any_curve_key(&self, domain: impl IntoBytes) {
+        self.with(|p| p.curve.insert(domain.into_bytes(), None));
     }
 
     /// CURVE: lets in exactly these client public keys in `domain` (`"*"`: any domain),
     /// replacing that domain's set.
     pub fn set_curve_keys<K: Into<CurvePublicKey>>(
         &self,
-        domain: &str,
+        domain: impl IntoBytes,
         keys: impl IntoIterator<Item = K>,
     ) {
         let set = keys.into_iter().map(|k| *k.into().as_bytes()).collect();
-        self.with(|p| p.curve.insert(domain.to_owned(), Some(set)));
+        self.with(|p| p.curve.insert(domain.into_bytes(), Some(set)));
     }
 
     /// CURVE: lets in exactly the client public keys of the certificates (`*.key` files,
@@ -164,7 +166,11 @@ impl Authenticator {
     /// [`Error::Io`](crate::Error::Io) when the directory or a file cannot be read;
     /// [`Error::Invalid`](crate::Error::Invalid) for a `.key` file without a public key in
     /// its `curve` section. The domain's set is left as it was.
-    pub fn load_curve_keys_from_dir(&self, domain: &str, dir: impl AsRef<Path>) -> Result<usize> {
+    pub fn load_curve_keys_from_dir(
+        &self,
+        domain: impl IntoBytes,
+        dir: impl AsRef<Path>,
+    ) -> Result<usize> {
         let keys = keys::load_dir(dir.as_ref())?;
         let n = keys.len();
         self.set_curve_keys(domain, keys);

@@ -27,8 +27,18 @@ pub struct Context {
     pub(crate) inner: Arc<ContextInner>,
 }
 
-/// Context options (libzmq's zmq_ctx_set), set before the context starts its I/O threads:
-/// `Context::builder().io_threads(2).thread_name_prefix("app".into()).build()`.
+/// Context options (libzmq's zmq_ctx_set), set before the context starts its I/O threads.
+///
+/// ```
+/// let ctx = ferrozmq::Context::builder()
+///     .io_threads(2)
+///     .thread_name_prefix("app")
+///     .max_sockets(64)
+///     .build()?;
+/// assert_eq!((ctx.io_threads(), ctx.max_sockets()), (2, 64));
+/// assert_eq!(ctx.thread_name_prefix(), "app");
+/// # Ok::<(), ferrozmq::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct ContextBuilder {
     options: CtxOptions,
@@ -57,12 +67,21 @@ impl Default for Context {
     }
 }
 
-/// A typed setter on the builder for each option the table marks `rust`.
+/// A typed setter on the builder for each option the table marks `rust` or `rust_text`.
+/// Only text takes `impl Into`: an integer literal passed as `impl Into<usize>` would not
+/// infer its type.
 macro_rules! builder_setter {
     (rust, $(#[$doc:meta])* $field:ident : $ty:ty) => {
         $(#[$doc])*
         pub fn $field(mut self, value: $ty) -> Self {
             self.options.$field = value;
+            self
+        }
+    };
+    (rust_text, $(#[$doc:meta])* $field:ident : $ty:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+            self.options.$field = value.into();
             self
         }
     };

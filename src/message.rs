@@ -1,4 +1,5 @@
-//! Messages: one or more frames, each a reference-counted [`Bytes`].
+//! Messages: one or more frames, each a reference-counted [`Bytes`], and [`IntoBytes`], the
+//! forms a frame (or any other byte string) may be given in.
 
 use std::sync::Arc;
 
@@ -6,11 +7,33 @@ use bytes::Bytes;
 
 use crate::io::PeerMeta;
 
+mod into_bytes;
+
+pub use into_bytes::IntoBytes;
+pub(crate) use into_bytes::sealed::Form;
+
 /// A whole message: one or more frames that travel together (ZMTP's MORE flag joins them).
 ///
 /// Frames are [`Bytes`], so sending one message to many peers, or slicing received frames out
 /// of a read buffer, costs a reference count, not a copy. A one-frame message needs no
 /// allocation beyond its body.
+///
+/// A frame may be given in any [`IntoBytes`] form; a multipart message as a `Vec`, an array
+/// or an iterator of them:
+///
+/// ```
+/// use ferrozmq::Message;
+///
+/// let one = Message::from("hello");
+/// assert_eq!((one.len(), one.size()), (1, 5));
+///
+/// let mut envelope = Message::from([&b"peer-7"[..], b"", b"request"]);
+/// assert_eq!(envelope.len(), 3);
+/// assert_eq!(envelope.pop_front().as_deref(), Some(&b"peer-7"[..]));
+///
+/// let parts: Message = ["a", "b", "c"].into_iter().collect();
+/// assert_eq!(parts, Message::from(vec!["a", "b", "c"]));
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Message {
     frames: Frames,
@@ -79,9 +102,9 @@ impl Message {
     }
 
     /// A message of one frame.
-    pub fn single(frame: impl Into<Bytes>) -> Message {
+    pub fn single(frame: impl IntoBytes) -> Message {
         Message {
-            frames: Frames::One(frame.into()),
+            frames: Frames::One(frame.into_bytes()),
         }
     }
 
@@ -149,8 +172,8 @@ impl Message {
     }
 
     /// Appends a frame at the end.
-    pub fn push_back(&mut self, frame: impl Into<Bytes>) {
-        let frame = frame.into();
+    pub fn push_back(&mut self, frame: impl IntoBytes) {
+        let frame = frame.into_bytes();
         match &mut self.frames {
             Frames::Many(v) if v.is_empty() => self.frames = Frames::One(frame),
             Frames::Many(v) => v.push(frame),
@@ -164,8 +187,8 @@ impl Message {
     }
 
     /// Inserts a frame at the front (routing envelopes grow this way).
-    pub fn push_front(&mut self, frame: impl Into<Bytes>) {
-        let frame = frame.into();
+    pub fn push_front(&mut self, frame: impl IntoBytes) {
+        let frame = frame.into_bytes();
         let rest = std::mem::take(&mut self.frames);
         self.frames = match rest {
             Frames::Many(v) if v.is_empty() => Frames::One(frame),
@@ -212,46 +235,18 @@ impl std::fmt::Debug for Message {
     }
 }
 
-impl From<Bytes> for Message {
-    fn from(b: Bytes) -> Self {
-        Message::single(b)
+/// A one-frame message.
+impl<T: IntoBytes> From<T> for Message {
+    fn from(frame: T) -> Self {
+        Message::single(frame)
     }
 }
 
-impl From<Vec<u8>> for Message {
-    fn from(v: Vec<u8>) -> Self {
-        Message::single(v)
-    }
-}
-
-impl From<&[u8]> for Message {
-    fn from(v: &[u8]) -> Self {
-        Message::single(Bytes::copy_from_slice(v))
-    }
-}
-
-impl<const N: usize> From<&[u8; N]> for Message {
-    fn from(v: &[u8; N]) -> Self {
-        Message::single(Bytes::copy_from_slice(v))
-    }
-}
-
-impl From<&str> for Message {
-    fn from(s: &str) -> Self {
-        Message::single(Bytes::copy_from_slice(s.as_bytes()))
-    }
-}
-
-impl From<String> for Message {
-    fn from(s: String) -> Self {
-        Message::single(s.into_bytes())
-    }
-}
-
-impl From<Vec<Bytes>> for Message {
-    fn from(frames: Vec<Bytes>) -> Self {
+/// A multipart message, first frame first.
+impl<T: IntoBytes> From<Vec<T>> for Message {
+    fn from(frames: Vec<T>) -> Self {
+        let mut frames: Vec<Bytes> = frames.into_iter().map(Form::into_bytes).collect();
         if frames.len() == 1 {
-            let mut frames = frames;
             return Message::single(frames.pop().unwrap_or_default());
         }
         Message {
@@ -260,29 +255,17 @@ impl From<Vec<Bytes>> for Message {
     }
 }
 
-impl From<Vec<Vec<u8>>> for Message {
-    fn from(frames: Vec<Vec<u8>>) -> Self {
-        frames
-            .into_iter()
-            .map(Bytes::from)
-            .collect::<Vec<_>>()
-            .into()
+/// A multipart message, first frame first.
+impl<T: IntoBytes, const N: usize> From<[T; N]> for Message {
+    fn from(frames: [T; N]) -> Self {
+        frames.into_iter().collect()
     }
 }
 
-impl From<Vec<&str>> for Message {
-    fn from(frames: Vec<&str>) -> Self {
-        frames
-            .into_iter()
-            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
-            .collect::<Vec<_>>()
-            .into()
-    }
-}
-
-impl FromIterator<Bytes> for Message {
-    fn from_iter<I: IntoIterator<Item = Bytes>>(iter: I) -> Self {
-        iter.into_iter().collect::<Vec<_>>().into()
+/// A multipart message, first frame first.
+impl<T: IntoBytes> FromIterator<T> for Message {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<T>>().into()
     }
 }
 

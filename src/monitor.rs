@@ -195,6 +195,28 @@ impl MonitorEvent {
 
 /// A stream of one socket's events, from [`monitor`](crate::Pair::monitor). Events raised
 /// while nobody reads queue here without bound; they are rare (one per connection change).
+///
+/// ```
+/// use std::time::Duration;
+/// use ferrozmq::{Context, MonitorEvent, Pull, Push};
+///
+/// let ctx = Context::new();
+/// let server = Pull::new(&ctx)?;
+/// let events = server.monitor();
+/// server.bind("tcp://127.0.0.1:*")?;
+/// let at = server.last_endpoint().unwrap();
+/// let client = Push::new(&ctx)?;
+/// client.connect(&at)?;
+///
+/// let wait = Some(Duration::from_secs(5));
+/// assert!(matches!(events.recv(wait)?, MonitorEvent::Listening { .. }));
+/// assert!(matches!(events.recv(wait)?, MonitorEvent::Accepted { .. }));
+/// assert!(matches!(
+///     events.recv(wait)?,
+///     MonitorEvent::HandshakeSucceeded { endpoint } if endpoint == at
+/// ));
+/// # Ok::<(), ferrozmq::Error>(())
+/// ```
 pub struct Monitor {
     rx: Receiver<MonitorEvent>,
 }

@@ -90,7 +90,8 @@ impl SocketType {
     }
 
     /// Parses a Socket-Type property value. Libzmq compares these exactly (upper case).
-    pub fn from_wire_name(name: &[u8]) -> Option<SocketType> {
+    pub fn from_wire_name(name: impl crate::IntoBytes) -> Option<SocketType> {
+        let name = name.as_slice();
         Self::ALL
             .iter()
             .copied()

@@ -9,6 +9,8 @@
 //! assert_eq!(z85::decode("HelloWorld"), Some(bytes.to_vec()));
 //! ```
 
+use crate::message::IntoBytes;
+
 const ALPHABET: &[u8; 85] =
     b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
@@ -25,7 +27,8 @@ const VALUES: [u8; 256] = {
 
 /// The Z85 text of `data`; `None` unless its length is a multiple of 4 ("the binary frame
 /// MUST have a length that is divisible by 4").
-pub fn encode(data: &[u8]) -> Option<String> {
+pub fn encode(data: impl IntoBytes) -> Option<String> {
+    let data = data.as_slice();
     if !data.len().is_multiple_of(4) {
         return None;
     }
@@ -44,8 +47,8 @@ pub fn encode(data: &[u8]) -> Option<String> {
 
 /// The bytes Z85 `text` stands for; `None` unless its length is a multiple of 5, every
 /// character is in the alphabet and no group exceeds 2^32 - 1.
-pub fn decode(text: impl AsRef<[u8]>) -> Option<Vec<u8>> {
-    let text = text.as_ref();
+pub fn decode(text: impl IntoBytes) -> Option<Vec<u8>> {
+    let text = text.as_slice();
     if !text.len().is_multiple_of(5) {
         return None;
     }

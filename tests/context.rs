@@ -187,7 +187,7 @@ fn a_built_context_reports_its_options_and_libzmq_defaults_otherwise() {
 fn io_threads_are_named_as_libzmq_names_them_after_the_prefix() {
     let ctx = Context::builder()
         .io_threads(2)
-        .thread_name_prefix("fzq7".into())
+        .thread_name_prefix("fzq7")
         .build()
         .unwrap();
     let names: Vec<String> = threads_named("fzq7/", 2).into_iter().map(|t| t.1).collect();
@@ -195,7 +195,7 @@ fn io_threads_are_named_as_libzmq_names_them_after_the_prefix() {
     drop(ctx);
     // Past 15 bytes the name is cut, as Linux and libzmq cut it.
     let _long = Context::builder()
-        .thread_name_prefix("fzq7-long-prefix".into())
+        .thread_name_prefix("fzq7-long-prefix")
         .build()
         .unwrap();
     let names: Vec<String> = threads_named("fzq7-", 1).into_iter().map(|t| t.1).collect();
@@ -213,7 +213,7 @@ fn io_threads_run_only_on_the_cpus_asked_for() {
     let first: usize = allowed.split([',', '-']).next().unwrap().parse().unwrap();
     let _ctx = Context::builder()
         .thread_affinity([first].into())
-        .thread_name_prefix("fzaff".into())
+        .thread_name_prefix("fzaff")
         .build()
         .unwrap();
     let (tid, _) = threads_named("fzaff/", 1).remove(0);
@@ -263,7 +263,7 @@ fn values_zmq_ctx_set_would_refuse_fail_the_build() {
         Context::builder().thread_priority(Some(-1)).build(),
         Context::builder().thread_sched_policy(Some(-5)).build(),
         Context::builder()
-            .thread_name_prefix("seventeen-bytes!!".into())
+            .thread_name_prefix("seventeen-bytes!!")
             .build(),
     ];
     for r in refused {

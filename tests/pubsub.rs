@@ -38,7 +38,7 @@ fn subscriber(ctx: &Context, ep: &str, topics: &[&str]) -> Sub {
     let sub = Sub::new(ctx).unwrap();
     sub.set_rcvtimeo(Some(TIMEOUT)).unwrap();
     sub.set_linger(Some(Duration::ZERO)).unwrap();
-    for topic in topics {
+    for &topic in topics {
         sub.subscribe(topic).unwrap();
     }
     sub.connect(ep).unwrap();

@@ -37,21 +37,25 @@ pub enum Verdict {
 
 type Decide = Box<dyn Fn(&AuthRequest) -> Verdict + Send>;
 
-/// Who may connect.
+/// Who may connect. Domains, user names and passwords are kept as the bytes they were
+/// given in and compared byte for byte (a request's domain as the UTF-8 text it is read as):
+/// a user name that is not UTF-8 matches only itself.
 #[derive(Default)]
 pub(super) struct Policy {
     pub allow: HashSet<String>,
     pub deny: HashSet<String>,
     /// Per domain ("*" for any), user name -> password.
-    pub passwords: HashMap<String, HashMap<String, String>>,
+    pub passwords: HashMap<Bytes, HashMap<Bytes, Bytes>>,
     /// Per domain ("*" for any): `None` lets any key in, `Some` only those keys.
-    pub curve: HashMap<String, Option<HashSet<[u8; 32]>>>,
+    pub curve: HashMap<Bytes, Option<HashSet<[u8; 32]>>>,
     pub handler: Option<Decide>,
 }
 
 impl Policy {
-    fn for_domain<'a, T>(table: &'a HashMap<String, T>, domain: &str) -> Option<&'a T> {
-        table.get(domain).or_else(|| table.get("*"))
+    fn for_domain<'a, T>(table: &'a HashMap<Bytes, T>, domain: &str) -> Option<&'a T> {
+        table
+            .get(domain.as_bytes())
+            .or_else(|| table.get(&b"*"[..]))
     }
 
     /// The decision for `req`.
@@ -71,11 +75,10 @@ impl Policy {
         match (req.mechanism.as_str(), &req.credentials[..]) {
             ("NULL", _) => allow(String::new()),
             ("PLAIN", [user, pass]) => {
-                let user = String::from_utf8_lossy(user);
                 let known = Policy::for_domain(&self.passwords, &req.domain)
-                    .and_then(|table| table.get(user.as_ref()));
+                    .and_then(|table| table.get(user));
                 match known {
-                    Some(p) if p.as_bytes() == &pass[..] => allow(user.into_owned()),
+                    Some(p) if p == pass => allow(String::from_utf8_lossy(user).into_owned()),
                     _ => Verdict::Deny,
                 }
             }
@@ -177,15 +180,15 @@ mod tests {
     #[test]
     fn plain_users_need_their_password_in_the_domain_or_the_wildcard() {
         let mut p = Policy::default();
-        let table = HashMap::from([("admin".to_string(), "secret".to_string())]);
-        p.passwords.insert("*".into(), table);
+        let table = HashMap::from([(Bytes::from("admin"), Bytes::from("secret"))]);
+        p.passwords.insert(Bytes::from("*"), table);
         let ok = request("PLAIN", "", &[b"admin", b"secret"]);
         assert_eq!(p.decide(&ok), allowed("admin"));
         let bad = request("PLAIN", "", &[b"admin", b"guess"]);
         assert_eq!(p.decide(&bad), Verdict::Deny);
         let unknown = request("PLAIN", "", &[b"root", b"secret"]);
         assert_eq!(p.decide(&unknown), Verdict::Deny);
-        p.passwords.insert("global".into(), HashMap::new());
+        p.passwords.insert(Bytes::from("global"), HashMap::new());
         assert_eq!(p.decide(&ok), Verdict::Deny, "the domain's own table wins");
     }
 
@@ -195,9 +198,10 @@ mod tests {
         let key = [7u8; 32];
         let req = request("CURVE", "", &[&key]);
         assert_eq!(p.decide(&req), Verdict::Deny, "refused until configured");
-        p.curve.insert("*".into(), Some(HashSet::from([[1u8; 32]])));
+        p.curve
+            .insert(Bytes::from("*"), Some(HashSet::from([[1u8; 32]])));
         assert_eq!(p.decide(&req), Verdict::Deny);
-        p.curve.insert("global".into(), None);
+        p.curve.insert(Bytes::from("global"), None);
         let Verdict::Allow { user_id } = p.decide(&req) else {
             panic!("any key is allowed in the domain");
         };

@@ -221,7 +221,7 @@ impl Codec<Option<Duration>> for MsOrUnset {
     }
 }
 
-/// Milliseconds of 0 or more (RECONNECT_IVL_MAX).
+/// Milliseconds of 0 or more (RECONNECT_IVL_MAX, RECOVERY_IVL).
 pub(crate) struct Ms;
 
 impl Codec<Duration> for Ms {

@@ -1,11 +1,12 @@
 //! Every context option, declared once. Each entry gives the option's field and Rust type,
 //! libzmq's default, whether the Rust API sets it (`rust`: a setter on
-//! [`ContextBuilder`](crate::ContextBuilder) and a getter on [`Context`](crate::Context)),
-//! only reads it (`rust_get`) or leaves it to C (`c_only`), and then its zmq.h names and
-//! numbers with the codec that applies libzmq's range rule: `rw` for zmq_ctx_set and
-//! zmq_ctx_get, `set` or `get` for one of them. One field may have several names, and one
-//! number two meanings: in libzmq 4.3 ZMQ_THREAD_PRIORITY and ZMQ_SOCKET_LIMIT are both 3,
-//! the first for zmq_ctx_set, the second for zmq_ctx_get.
+//! [`ContextBuilder`](crate::ContextBuilder) and a getter on [`Context`](crate::Context);
+//! `rust_text` likewise, with a setter that takes anything `Into<String>`, as the socket
+//! options' text setters do), only reads it (`rust_get`) or leaves it to C (`c_only`), and
+//! then its zmq.h names and numbers with the codec that applies libzmq's range rule: `rw`
+//! for zmq_ctx_set and zmq_ctx_get, `set` or `get` for one of them. One field may have
+//! several names, and one number two meanings: in libzmq 4.3 ZMQ_THREAD_PRIORITY and
+//! ZMQ_SOCKET_LIMIT are both 3, the first for zmq_ctx_set, the second for zmq_ctx_get.
 //!
 //! From this list come [`CtxOptions`], zmq_ctx_set/zmq_ctx_get (`set_c`, `get_c`), and the
 //! typed accessors. The I/O thread options take effect when the context starts its threads
@@ -53,9 +54,9 @@ macro_rules! context_option_table {
                 set ZMQ_THREAD_AFFINITY_CPU_ADD = 7 by codec::CpuAdd,
                 set ZMQ_THREAD_AFFINITY_CPU_REMOVE = 8 by codec::CpuRemove;
             /// ZMQ_THREAD_NAME_PREFIX: put before the I/O threads' names,
-            /// "<prefix>/ZMQbg/IO/<n>" cut to 15 bytes (default empty: "ZMQbg/IO/<n>"). C
+            /// `"<prefix>/ZMQbg/IO/<n>"` cut to 15 bytes (default empty: `"ZMQbg/IO/<n>"`). C
             /// sets and reads it as a number; in Rust it is text of at most 16 bytes.
-            thread_name_prefix: String = String::new(), rust;
+            thread_name_prefix: String = String::new(), rust_text;
                 rw ZMQ_THREAD_NAME_PREFIX = 9 by codec::NamePrefix;
             /// ZMQ_ZERO_COPY_RECV: declared by libzmq's draft API, yet accepted by its stable
             /// builds (default 1); ferrozmq always receives without copying.

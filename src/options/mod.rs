@@ -4,8 +4,11 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use self::codec::{Codec, Input, Raw};
 use crate::error::{Error, Result};
+use crate::message::{Form, IntoBytes};
 use crate::pipe::PipeConfig;
 use crate::socket_type::SocketType;
 
@@ -148,6 +151,48 @@ macro_rules! define_options {
 }
 
 const UNKNOWN: Error = Error::Invalid("no such option for this socket type");
+
+/// How a typed setter's argument (the table's `[...]` column) becomes the option's value.
+/// `Into` would do for every option but the byte strings: their setters take any
+/// [`IntoBytes`] form, and `Bytes` has no `From` for a borrowed `&[u8]` or `&String`.
+pub(crate) trait SetterArg<T> {
+    fn into_value(self) -> T;
+}
+
+impl<A: IntoBytes> SetterArg<Bytes> for A {
+    fn into_value(self) -> Bytes {
+        Form::into_bytes(self)
+    }
+}
+
+/// Options whose setters take their own type or anything `Into` it.
+macro_rules! into_args {
+    ($($ty:ty),* $(,)?) => {$(
+        impl<A: Into<$ty>> SetterArg<$ty> for A {
+            fn into_value(self) -> $ty {
+                self.into()
+            }
+        }
+    )*};
+}
+
+into_args!(
+    usize,
+    u64,
+    i32,
+    bool,
+    Duration,
+    Option<Duration>,
+    Option<u64>,
+    Option<u32>,
+    Option<bool>,
+    String,
+    Vec<u32>,
+    Vec<i32>,
+    Vec<crate::TcpAcceptFilter>,
+    crate::curve::CurvePublicKey,
+    crate::curve::CurveSecretKey,
+);
 
 socket_option_table!(define_options);
 
@@ -296,5 +341,19 @@ mod tests {
         assert_eq!(o.get_c(SocketType::Push, 11).unwrap(), Raw::Int(4096));
         assert_eq!(o.get_c(SocketType::Push, 4).unwrap(), Raw::U64(0));
         assert_eq!(o.get_c(SocketType::Push, 17).unwrap(), Raw::Int(-1));
+    }
+
+    #[test]
+    fn recovery_ivl_is_a_duration_that_c_sets_and_reads_in_milliseconds() {
+        let mut o = Options::default();
+        assert_eq!(o.recovery_ivl, Duration::from_secs(10));
+        assert_eq!(o.get_c(SocketType::Pub, 9).unwrap(), Raw::Int(10_000));
+        o.set_c(SocketType::Pub, 9, Some(&250i32.to_ne_bytes()))
+            .unwrap();
+        assert_eq!(o.recovery_ivl, Duration::from_millis(250));
+        assert!(
+            o.set_c(SocketType::Pub, 9, Some(&(-1i32).to_ne_bytes()))
+                .is_err()
+        );
     }
 }

@@ -32,17 +32,18 @@ macro_rules! socket_option_table {
                 ZMQ_AFFINITY = 4, codec::Mask, on *, Attach, rw;
             /// ZMQ_ROUTING_ID: the id peers' ROUTER sockets address this socket by; set it
             /// before bind or connect (1 to 255 bytes, not starting with a zero byte).
-            routing_id / set_routing_id: ::bytes::Bytes [impl Into<::bytes::Bytes>] =
+            routing_id / set_routing_id: ::bytes::Bytes [impl crate::IntoBytes] =
                 ::bytes::Bytes::new(),
                 ZMQ_ROUTING_ID = 5, codec::RoutingId, on *, Attach, rw;
             /// ZMQ_RATE: multicast data rate in kbit/s (default 100); kept for PGM, which
             /// ferrozmq does not build, as libzmq built without it keeps it.
             rate / set_rate: i32 [i32] = 100,
                 ZMQ_RATE = 8, codec::IntMin<1>, on *, Attach, rw;
-            /// ZMQ_RECOVERY_IVL: multicast recovery interval in ms (default 10000); kept
-            /// for PGM, as libzmq built without it keeps it.
-            recovery_ivl / set_recovery_ivl: i32 [i32] = 10_000,
-                ZMQ_RECOVERY_IVL = 9, codec::IntMin<0>, on *, Attach, rw;
+            /// ZMQ_RECOVERY_IVL: multicast recovery interval (default 10 s); kept for PGM,
+            /// as libzmq built without it keeps it.
+            recovery_ivl / set_recovery_ivl: ::std::time::Duration [::std::time::Duration] =
+                ::std::time::Duration::from_secs(10),
+                ZMQ_RECOVERY_IVL = 9, codec::Ms, on *, Attach, rw;
             /// ZMQ_SNDBUF: the kernel send buffer of each tcp or ipc connection, in bytes
             /// (default -1: the OS's).
             sndbuf / set_sndbuf: i32 [i32] = -1,
@@ -160,12 +161,12 @@ macro_rules! socket_option_table {
                 ZMQ_USE_FD = 89, codec::IntMin<-1>, on *, Attach, rw;
             /// ZMQ_BINDTODEVICE: bind tcp sockets to this network interface (SO_BINDTODEVICE,
             /// at most 16 bytes; default empty: any).
-            bindtodevice / set_bindtodevice: String [String] = String::new(),
+            bindtodevice / set_bindtodevice: String [impl Into<String>] = String::new(),
                 ZMQ_BINDTODEVICE = 92, codec::Text<16>, on *, Attach, rw;
             /// ZMQ_SOCKS_PROXY: reach tcp peers through the SOCKS5 proxy at this `host:port`,
             /// which resolves their host names; the proxy's part of the connect counts
             /// against HANDSHAKE_IVL (default empty: connect directly).
-            socks_proxy / set_socks_proxy: String [String] = String::new(),
+            socks_proxy / set_socks_proxy: String [impl Into<String>] = String::new(),
                 ZMQ_SOCKS_PROXY = 68, codec::Text<{ usize::MAX }>, on *, Attach, rw;
             /// ZMQ_TCP_ACCEPT_FILTER: the addresses and networks a tcp bind accepts peers
             /// from; any other peer is closed as soon as it is accepted (default empty:
@@ -210,7 +211,7 @@ macro_rules! socket_option_table {
             /// ZMQ_CONNECT_ROUTING_ID: the routing id the next connect's peer gets, instead
             /// of the one it announces or a generated one.
             connect_routing_id / set_connect_routing_id:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_CONNECT_ROUTING_ID = 61, codec::ConnectId, on [Router, Stream], Now, wo;
             /// ZMQ_STREAM_NOTIFY: a STREAM socket receives an empty message from a peer when
             /// it connects and when it disconnects (default true).
@@ -237,13 +238,13 @@ macro_rules! socket_option_table {
             xpub_nodrop / set_xpub_nodrop: bool [bool] = false,
                 ZMQ_XPUB_NODROP = 69, codec::NoDrop, on [XPub], Now, wo;
             /// ZMQ_XPUB_MANUAL: subscriptions take effect only when the application passes
-            /// them on with `subscribe` (default false).
+            /// them on with [`XPub::subscribe`](crate::XPub::subscribe) (default false).
             xpub_manual / set_xpub_manual: bool [bool] = false,
                 ZMQ_XPUB_MANUAL = 71, codec::FlagPositive, on [XPub], Now, wo;
             /// ZMQ_XPUB_WELCOME_MSG: a message sent to each new subscriber (default empty:
             /// none).
             xpub_welcome_msg / set_xpub_welcome_msg:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_XPUB_WELCOME_MSG = 72, codec::AnyBytes, on [XPub], Now, wo;
             /// ZMQ_MECHANISM: the security mechanism the options below chose, the last set
             /// winning as in libzmq (read-only).
@@ -257,12 +258,12 @@ macro_rules! socket_option_table {
             /// ZMQ_PLAIN_USERNAME: act as a PLAIN client with this user name (at most 255
             /// bytes; empty returns to NULL).
             plain_username / set_plain_username:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_PLAIN_USERNAME = 45, codec::PlainCredential, on *, Attach, rw;
             /// ZMQ_PLAIN_PASSWORD: act as a PLAIN client with this password (at most 255
             /// bytes; empty returns to NULL).
             plain_password / set_plain_password:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_PLAIN_PASSWORD = 46, codec::PlainCredential, on *, Attach, rw;
             /// ZMQ_CURVE_SERVER: act as the CURVE server, holding the server's key pair
             /// (default false; false returns to NULL).
@@ -289,7 +290,7 @@ macro_rules! socket_option_table {
             /// ZMQ_ZAP_DOMAIN: the domain this socket's ZAP requests name; with NULL, setting
             /// it turns ZAP on (at most 255 bytes; default empty).
             zap_domain / set_zap_domain:
-                ::bytes::Bytes [impl Into<::bytes::Bytes>] = ::bytes::Bytes::new(),
+                ::bytes::Bytes [impl crate::IntoBytes] = ::bytes::Bytes::new(),
                 ZMQ_ZAP_DOMAIN = 55, codec::ZapDomain, on *, Attach, rw;
             /// ZMQ_ZAP_ENFORCE_DOMAIN: with no ZAP handler bound, refuse peers instead of
             /// letting them in (default false; DRAFT in libzmq 4.3).

@@ -140,9 +140,8 @@ macro_rules! option_setter {
         /// # Errors
         /// [`Error::Invalid`](crate::Error::Invalid) for a value zmq_setsockopt would
         /// refuse.
-        #[allow(clippy::useless_conversion)]
         pub fn $setter(&self, value: $arg) -> $crate::Result<()> {
-            let value: $ty = value.into();
+            let value: $ty = $crate::options::SetterArg::into_value(value);
             <$codec as $crate::options::codec::Codec<$ty>>::check(&value)?;
             let mut core = $crate::socket::sealed::Sealed::core(self).lock();
             core.options_mut().$field = value.clone();

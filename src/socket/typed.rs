@@ -122,16 +122,16 @@ impl Sub {
     ///
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
-    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.lock().subscribe(prefix.as_ref())
+    pub fn subscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.lock().subscribe(prefix.as_slice())
     }
 
     /// Drops one subscription to `prefix` (ZMQ_UNSUBSCRIBE).
     ///
     /// # Errors
     /// None today; the `Result` matches zmq_setsockopt.
-    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> crate::Result<()> {
-        self.core.lock().unsubscribe(prefix.as_ref())
+    pub fn unsubscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.lock().unsubscribe(prefix.as_slice())
     }
 }
 
@@ -147,6 +147,25 @@ impl XPub {
     /// How many messages were dropped because a subscriber was at its high-water mark.
     pub fn dropped(&self) -> u64 {
         self.core.lock().dropped()
+    }
+
+    /// Under XPUB_MANUAL, subscribes the subscriber whose subscription message was received
+    /// last to `prefix` (ZMQ_SUBSCRIBE on an XPUB); the prefix need not be the one it asked
+    /// for.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) without XPUB_MANUAL, as in libzmq.
+    pub fn subscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.lock().subscribe(prefix.as_slice())
+    }
+
+    /// Under XPUB_MANUAL, drops the subscription to `prefix` of the subscriber whose
+    /// subscription message was received last (ZMQ_UNSUBSCRIBE on an XPUB).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) without XPUB_MANUAL, as in libzmq.
+    pub fn unsubscribe(&self, prefix: impl crate::IntoBytes) -> crate::Result<()> {
+        self.core.lock().unsubscribe(prefix.as_slice())
     }
 }
 
