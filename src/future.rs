@@ -108,6 +108,7 @@ impl Drop for Registration {
 
 /// Polls `attempt` once, and if it must wait, registers the task and looks once more (a
 /// message that came between the look and the registration would wake nobody).
+#[inline(always)]
 fn poll_attempt<T>(
     core: &Lock<SocketCore>,
     registration: &mut Registration,
