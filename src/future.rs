@@ -46,10 +46,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::error::{Error, Result, SendError};
+use crate::error::{Result, SendError};
 use crate::message::Message;
 use crate::signal::{Blocked, Signal};
-use crate::socket::blocking::{attempt_recv, attempt_send};
+use crate::socket::blocking::{attempt_recv, attempt_send, refuse_empty};
 use crate::socket::core::SocketCore;
 use crate::sys::lock::Lock;
 
@@ -227,11 +227,8 @@ fn poll_send(
     waker: &Waker,
     slot: &mut Option<Message>,
 ) -> Poll<std::result::Result<(), SendError>> {
-    if slot.as_ref().is_some_and(Message::is_empty) {
-        return Poll::Ready(Err(SendError {
-            error: Error::Invalid("a message needs at least one frame"),
-            message: slot.take().unwrap_or_default(),
-        }));
+    if let Err(e) = refuse_empty(slot) {
+        return Poll::Ready(Err(e));
     }
     match poll_attempt(core, registration, waker, |core| attempt_send(core, slot)) {
         Poll::Pending => Poll::Pending,

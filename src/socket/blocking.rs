@@ -111,13 +111,8 @@ pub(crate) fn send(
     msg: Message,
     nonblocking: bool,
 ) -> Result<(), SendError> {
-    if msg.is_empty() {
-        return Err(SendError {
-            error: Error::Invalid("a message needs at least one frame"),
-            message: msg,
-        });
-    }
     let mut slot = Some(msg);
+    refuse_empty(&mut slot)?;
     let result = block_on(access, nonblocking, Bound::Send, |core| {
         attempt_send(core, &mut slot)
     });
@@ -125,6 +120,18 @@ pub(crate) fn send(
         error,
         message: slot.take().unwrap_or_default(),
     })
+}
+
+/// Refuses a message with no frames before the socket is asked, giving it back: for the
+/// blocking send and the async one alike.
+pub(crate) fn refuse_empty(slot: &mut Option<Message>) -> Result<(), SendError> {
+    match slot.take_if(|m| m.is_empty()) {
+        Some(message) => Err(SendError {
+            error: Error::Invalid("a message needs at least one frame"),
+            message,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// One send of the message in `slot`: `Ok(Some(()))` once sent, `Ok(None)` (the message
